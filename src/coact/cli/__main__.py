@@ -1,0 +1,5 @@
+import sys
+
+from coact.cli import main
+
+sys.exit(main())

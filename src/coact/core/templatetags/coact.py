@@ -1,0 +1,41 @@
+"""Template tags shared by every app: charts, localised data fields, status badges."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language
+
+register = template.Library()
+_chart_ids = itertools.count(1)
+
+
+@register.simple_tag
+def echart(option: dict[str, Any], height: str = "320px") -> str:
+    """A chart container with its option as JSON; charts.js draws it (no inline script)."""
+    chart_id = f"chart-{next(_chart_ids)}"
+    payload = json.dumps(option, ensure_ascii=False, default=str)
+    return format_html(
+        '<div class="chart" id="{}" data-echart style="height:{}"></div>'
+        '<script type="application/json" id="{}-option">{}</script>',
+        chart_id, height, chart_id, payload.replace("</", "<\\/"),
+    )
+
+
+@register.filter
+def localized(obj: Any, field: str) -> str:
+    """``obj.<field>_en`` when the page is in English and it is filled, else ``obj.<field>``."""
+    if (get_language() or "").startswith("en"):
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field, "")
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("public/", views.public, name="public"),
+    path("notifications/", views.notifications, name="notifications"),
+]

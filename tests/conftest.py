@@ -1,0 +1,79 @@
+"""Shared fixtures: the Nantong plan loaded once per test database, users of every role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    from coact.plan import services
+
+    with django_db_blocker.unblock():
+        services.load_all()
+        services.refresh_all_statuses()
+
+
+def make_user(username: str, role: str, **scope: Any) -> Any:
+    from coact.core.models import Department, Region, User
+
+    user = User(username=username, role=role)
+    if "department" in scope:
+        user.department = Department.objects.get(code=scope["department"])
+    if "region" in scope:
+        user.region = Region.objects.get(code=scope["region"])
+    if "enterprise" in scope:
+        user.enterprise = scope["enterprise"]
+    user.set_password("pw-" + username)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def office(db: Any) -> Any:
+    return make_user("office", "supervisor")
+
+
+@pytest.fixture
+def eco(db: Any) -> Any:
+    return make_user("eco", "department", department="ecology")
+
+
+@pytest.fixture
+def traffic(db: Any) -> Any:
+    return make_user("traffic", "department", department="transport")
+
+
+@pytest.fixture
+def rugao(db: Any) -> Any:
+    return make_user("rugao", "county", region="320682")
+
+
+@pytest.fixture
+def haian(db: Any) -> Any:
+    return make_user("haian", "county", region="320685")
+
+
+@pytest.fixture
+def plan(db: Any) -> Any:
+    from coact.plan.models import Plan
+
+    return Plan.objects.get(code="nantong-2023-2025")
+
+
+def foreign_indicator(user: Any, owner_department: str) -> Any:
+    """An indicator ``owner_department`` reports on that ``user`` cannot see."""
+    from coact.plan.models import Indicator
+
+    visible = Indicator.objects.visible_to(user).values_list("pk", flat=True)
+    found = (Indicator.objects.filter(responsible__code=owner_department, reporting="reported")
+             .exclude(pk__in=list(visible)).order_by("code").first())
+    if found is None:
+        pytest.skip(f"every indicator of {owner_department} is visible to {user}")
+    return found
