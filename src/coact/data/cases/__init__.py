@@ -1,0 +1,1 @@
+"""Case-engine data: case types, SLA rules, follow-up plans, complaint categories."""

@@ -1,0 +1,1 @@
+"""One YAML state table per case type (see docs/case-engine.md)."""
