@@ -72,8 +72,12 @@ def foreign_indicator(user: Any, owner_department: str) -> Any:
     from coact.plan.models import Indicator
 
     visible = Indicator.objects.visible_to(user).values_list("pk", flat=True)
-    found = (Indicator.objects.filter(responsible__code=owner_department, reporting="reported")
-             .exclude(pk__in=list(visible)).order_by("code").first())
+    found = (
+        Indicator.objects.filter(responsible__code=owner_department, reporting="reported")
+        .exclude(pk__in=list(visible))
+        .order_by("code")
+        .first()
+    )
     if found is None:
         pytest.skip(f"every indicator of {owner_department} is visible to {user}")
     return found

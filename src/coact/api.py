@@ -12,7 +12,8 @@ api = NinjaAPI(
     title="CoAct API",
     version="1",
     description="Every capability of the CoAct pages, with the same roles and scopes. "
-    "Authenticate with a session (CSRF token required for writes) or `Authorization: Bearer <token>`.",
+    "Authenticate with a session (CSRF token required for writes) "
+    "or `Authorization: Bearer <token>`.",
     docs_url="/docs",
     urls_namespace="api",
 )

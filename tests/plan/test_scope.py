@@ -34,9 +34,13 @@ def test_department_cannot_read_or_change_another_departments_indicator(eco, tra
     client = _client(eco)
     assert client.get(f"/plan/indicators/{foreign.pk}/").status_code == 404
     assert client.get(f"/api/indicators/{foreign.pk}").status_code == 404
-    response = client.post(f"/api/indicators/{foreign.pk}/observations", data=json.dumps({
-        "value": 1, "period_start": "2024-01-01", "period_end": "2024-12-31", "source": "x"}),
-        content_type="application/json")
+    response = client.post(
+        f"/api/indicators/{foreign.pk}/observations",
+        data=json.dumps(
+            {"value": 1, "period_start": "2024-01-01", "period_end": "2024-12-31", "source": "x"}
+        ),
+        content_type="application/json",
+    )
     assert response.status_code in (403, 404)
     assert not Observation.objects.filter(indicator=foreign).exists()
     assert _client(traffic).get(f"/plan/indicators/{foreign.pk}/").status_code == 200
@@ -44,18 +48,29 @@ def test_department_cannot_read_or_change_another_departments_indicator(eco, tra
 
 def test_county_sees_only_its_own_reports_and_values(rugao, haian) -> None:
     indicator = Indicator.objects.filter(reporting="reported").first()
-    theirs = services.record_observation(indicator, services.ObservationInput(
-        value=1, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31), source="x"), by=haian)
+    theirs = services.record_observation(
+        indicator,
+        services.ObservationInput(
+            value=1, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31), source="x"
+        ),
+        by=haian,
+    )
     task = indicator.tasks.first() or Indicator.objects.first().plan.tasks.first()
-    report = services.submit_task_report(task, services.TaskReportInput(
-        year=2025, quarter=1, narrative="海安进展", percent_done=50), by=haian)
+    report = services.submit_task_report(
+        task,
+        services.TaskReportInput(year=2025, quarter=1, narrative="海安进展", percent_done=50),
+        by=haian,
+    )
     client = _client(rugao)
     listed = client.get(f"/api/indicators/{indicator.pk}/observations").json()
     assert theirs.pk not in [o["id"] for o in listed]
     assert report.pk not in [r["id"] for r in client.get(f"/api/tasks/{task.pk}/reports").json()]
     assert "海安进展" not in client.get(f"/plan/tasks/{task.pk}/").content.decode()
-    assert client.post(f"/api/reports/{report.pk}/review", data=json.dumps({"approve": True}),
-                       content_type="application/json").status_code in (403, 404)
+    assert client.post(
+        f"/api/reports/{report.pk}/review",
+        data=json.dumps({"approve": True}),
+        content_type="application/json",
+    ).status_code in (403, 404)
     report.refresh_from_db()
     assert report.state == "submitted"
     assert TaskReport.objects.visible_to(rugao).filter(pk=report.pk).count() == 0
@@ -72,16 +87,27 @@ def test_token_client_has_the_same_scope(eco) -> None:
 
 def test_public_sees_dashboard_but_no_personal_data(eco, office) -> None:
     indicator = Indicator.objects.filter(responsible__code="ecology").first()
-    obs = services.record_observation(indicator, services.ObservationInput(
-        value=7, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31), source="x"), by=eco)
+    obs = services.record_observation(
+        indicator,
+        services.ObservationInput(
+            value=7, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31), source="x"
+        ),
+        by=eco,
+    )
     public = Client()
     page = public.get("/plan/public/")
     assert page.status_code == 200
     assert "eco" not in page.content.decode().split("<main>")[1]
-    assert obs.pk not in [o["id"] for o in public.get(f"/api/indicators/{indicator.pk}/observations").json()]
+    assert obs.pk not in [
+        o["id"] for o in public.get(f"/api/indicators/{indicator.pk}/observations").json()
+    ]
     assert public.get("/plan/approvals/").status_code == 302  # to login
-    assert public.post(f"/api/observations/{obs.pk}/approve", data="{}",
-                       content_type="application/json").status_code == 401
+    assert (
+        public.post(
+            f"/api/observations/{obs.pk}/approve", data="{}", content_type="application/json"
+        ).status_code
+        == 401
+    )
     services.approve_observation(obs, office)
     listed = public.get(f"/api/indicators/{indicator.pk}/observations").json()
     assert [o["value"] for o in listed if o["id"] == obs.pk] == [7]
@@ -92,4 +118,6 @@ def test_reporter_cannot_open_the_office_pages(eco) -> None:
     client = _client(eco)
     assert client.get("/plan/approvals/").status_code == 403
     assert client.get("/plan/assessment/").status_code == 403
-    assert client.get("/api/plans/nantong-2023-2025/assessment?year=2025&quarter=1").status_code == 403
+    assert (
+        client.get("/api/plans/nantong-2023-2025/assessment?year=2025&quarter=1").status_code == 403
+    )

@@ -9,19 +9,27 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from coact.plan import services
-from tests.conftest import foreign_indicator
 from coact.plan.models import Indicator, Observation, Task
+from tests.conftest import foreign_indicator
 
 pytestmark = pytest.mark.django_db
 
 
 def _value(value: float, year: int = 2024) -> services.ObservationInput:
-    return services.ObservationInput(value=value, period_start=dt.date(year, 1, 1),
-                                     period_end=dt.date(year, 12, 31), source="统计年报")
+    return services.ObservationInput(
+        value=value,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
+        source="统计年报",
+    )
 
 
 def _own_indicator(code: str) -> Indicator:
-    return Indicator.objects.filter(responsible__code=code, reporting="reported").order_by("code").first()
+    return (
+        Indicator.objects.filter(responsible__code=code, reporting="reported")
+        .order_by("code")
+        .first()
+    )
 
 
 def test_plan_loaded_whole(plan) -> None:
@@ -80,8 +88,9 @@ def test_correction_supersedes_never_overwrites(eco, office) -> None:
 
 def test_bad_values_are_refused_with_the_field(eco) -> None:
     indicator = _own_indicator("ecology")
-    bad = services.ObservationInput(value=1, period_start=dt.date(2024, 12, 31),
-                                    period_end=dt.date(2024, 1, 1), source="")
+    bad = services.ObservationInput(
+        value=1, period_start=dt.date(2024, 12, 31), period_end=dt.date(2024, 1, 1), source=""
+    )
     with pytest.raises(ValidationError) as info:
         services.record_observation(indicator, bad, by=eco)
     assert {"period_end", "source"} <= set(info.value.message_dict)
@@ -118,6 +127,14 @@ def test_county_reports_only_for_its_own_area(rugao) -> None:
     obs = services.record_observation(indicator, _value(3), by=rugao)
     assert obs.region.code == "320682"
     with pytest.raises(PermissionDenied):
-        services.record_observation(indicator, services.ObservationInput(
-            value=3, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 12, 31),
-            source="x", region_code="320685"), by=rugao)
+        services.record_observation(
+            indicator,
+            services.ObservationInput(
+                value=3,
+                period_start=dt.date(2024, 1, 1),
+                period_end=dt.date(2024, 12, 31),
+                source="x",
+                region_code="320685",
+            ),
+            by=rugao,
+        )

@@ -16,7 +16,9 @@ from tests.conftest import foreign_indicator
 pytestmark = pytest.mark.django_db
 
 
-def _fill(content: bytes, rows: dict[int, dict[str, object]], sheet: str = workbooks.INDICATOR_SHEET) -> bytes:
+def _fill(
+    content: bytes, rows: dict[int, dict[str, object]], sheet: str = workbooks.INDICATOR_SHEET
+) -> bytes:
     wb = load_workbook(io.BytesIO(content))
     ws = wb[sheet]
     header = {str(c.value).rsplit("(", 1)[1].rstrip(")"): c.column for c in ws[1]}
@@ -31,16 +33,23 @@ def _fill(content: bytes, rows: dict[int, dict[str, object]], sheet: str = workb
 def test_workbook_lists_only_own_indicators(eco, plan) -> None:
     wb = load_workbook(io.BytesIO(workbooks.unit_workbook(eco, plan, 2025, 2)))
     codes = {r[0] for r in wb[workbooks.INDICATOR_SHEET].iter_rows(min_row=2, values_only=True)}
-    own = set(Indicator.objects.visible_to(eco).filter(plan=plan, reporting="reported")
-              .values_list("code", flat=True))
+    own = set(
+        Indicator.objects.visible_to(eco)
+        .filter(plan=plan, reporting="reported")
+        .values_list("code", flat=True)
+    )
     assert codes == own
-    assert codes != set(Indicator.objects.filter(reporting="reported").values_list("code", flat=True))
+    assert codes != set(
+        Indicator.objects.filter(reporting="reported").values_list("code", flat=True)
+    )
 
 
 def test_good_upload_imports_values_and_reports(eco, plan) -> None:
     content = workbooks.unit_workbook(eco, plan, 2025, 2)
     content = _fill(content, {2: {"value": 42.5, "source": "季度统计"}})
-    content = _fill(content, {2: {"percent_done": 60, "narrative": "已完成部署"}}, workbooks.TASK_SHEET)
+    content = _fill(
+        content, {2: {"percent_done": 60, "narrative": "已完成部署"}}, workbooks.TASK_SHEET
+    )
     result = workbooks.import_unit_workbook(content, "eco.xlsx", eco, plan)
     assert result.created == 2
     assert Observation.objects.filter(value=42.5, state="submitted").count() == 1
@@ -63,8 +72,12 @@ def test_one_bad_row_imports_nothing_and_names_the_cell(eco, plan) -> None:
 def test_foreign_indicator_row_is_refused(eco, traffic, plan) -> None:
     foreign = foreign_indicator(eco, "transport")
     content = workbooks.unit_workbook(traffic, plan, 2025, 2)
-    codes = [r[0] for r in load_workbook(io.BytesIO(content))[workbooks.INDICATOR_SHEET].iter_rows(
-        min_row=2, values_only=True)]
+    codes = [
+        r[0]
+        for r in load_workbook(io.BytesIO(content))[workbooks.INDICATOR_SHEET].iter_rows(
+            min_row=2, values_only=True
+        )
+    ]
     content = _fill(content, {codes.index(foreign.code) + 2: {"value": 3, "source": "x"}})
     with pytest.raises(ImportRejected) as info:
         workbooks.import_unit_workbook(content, "traffic.xlsx", eco, plan)
@@ -76,8 +89,10 @@ def test_not_an_excel_file_is_a_clear_error(eco) -> None:
     client.force_login(eco)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post("/api/plans/nantong-2023-2025/workbook",
-                           {"file": SimpleUploadedFile("x.xlsx", b"not a zip")})
+    response = client.post(
+        "/api/plans/nantong-2023-2025/workbook",
+        {"file": SimpleUploadedFile("x.xlsx", b"not a zip")},
+    )
     assert response.status_code == 400
     assert "not an Excel" in response.json()["errors"][0]["message"]
     page = client.post("/plan/workbook/", {"file": SimpleUploadedFile("x.xlsx", b"nope")})

@@ -13,7 +13,9 @@ from .django_setup import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("setup", help="migrate, load the plans and organisation, create demo data")
+    p = subparsers.add_parser(
+        "setup", help="migrate, load the plans and organisation, create demo data"
+    )
     p.add_argument("--no-demo", action="store_true", help="no demo users or illustrative values")
     p.set_defaults(handler=cmd_setup)
     p = subparsers.add_parser("serve", help="set up, then serve on 127.0.0.1 with in-process jobs")
@@ -47,13 +49,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from waitress import serve
 
-    from coact.wsgi import application
-
     call_command("collectstatic", interactive=False, verbosity=0)
+    from coact.wsgi import application  # after collectstatic: WhiteNoise indexes files on import
+
     worker = None
     if not args.no_jobs:
-        worker = subprocess.Popen([sys.executable, "-m", "coact.cli", "jobs"], env=os.environ.copy())
-    print(f"CoAct serving on http://{args.host}:{args.port}/  (data in {settings.VAR_DIR})", flush=True)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "coact.cli", "jobs"], env=os.environ.copy()
+        )
+    print(
+        f"CoAct serving on http://{args.host}:{args.port}/  (data in {settings.VAR_DIR})",
+        flush=True,
+    )
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="CoAct")
     finally:

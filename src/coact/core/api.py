@@ -51,8 +51,10 @@ def install_error_handlers(api: Any) -> None:
     @api.exception_handler(ImportRejected)
     def import_rejected(request: HttpRequest, exc: ImportRejected) -> Any:
         return api.create_response(
-            request, {"detail": "nothing was imported", "errors": [e.as_dict() for e in exc.errors]},
-            status=400)
+            request,
+            {"detail": "nothing was imported", "errors": [e.as_dict() for e in exc.errors]},
+            status=400,
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> Any:
@@ -75,7 +77,9 @@ class MeOut(Schema):
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {
-        "username": user.username, "display_name": user.display_name, "role": user.role,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
         "department": user.department.code if user.department else None,
         "region": user.region.code if user.region else None,
         "enterprise": user.enterprise.uscc if user.enterprise else None,
@@ -116,5 +120,12 @@ def audit_trail(request: HttpRequest, app_label: str, model: str, pk: int) -> An
     if obj is None:
         raise HttpError(404, f"{app_label}.{model} {pk} not found")
     entries = LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp")
-    return [{"timestamp": e.timestamp, "actor": str(e.actor) if e.actor else None,
-             "action": e.get_action_display(), "changes": e.changes_dict} for e in entries]
+    return [
+        {
+            "timestamp": e.timestamp,
+            "actor": str(e.actor) if e.actor else None,
+            "action": e.get_action_display(),
+            "changes": e.changes_dict,
+        }
+        for e in entries
+    ]

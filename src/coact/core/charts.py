@@ -78,8 +78,9 @@ def stacked_bar_chart(
     }
 
 
-def pie_chart(slices: dict[str, float], *, colours: dict[str, str] | None = None,
-              title: str = "") -> dict[str, Any]:
+def pie_chart(
+    slices: dict[str, float], *, colours: dict[str, str] | None = None, title: str = ""
+) -> dict[str, Any]:
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item"},
@@ -88,8 +89,13 @@ def pie_chart(slices: dict[str, float], *, colours: dict[str, str] | None = None
                 "type": "pie",
                 "radius": ["40%", "70%"],
                 "data": [
-                    {"name": k, "value": v,
-                     **({"itemStyle": {"color": colours[k]}} if colours and k in colours else {})}
+                    {
+                        "name": k,
+                        "value": v,
+                        **(
+                            {"itemStyle": {"color": colours[k]}} if colours and k in colours else {}
+                        ),
+                    }
                     for k, v in slices.items()
                 ],
             }

@@ -30,8 +30,15 @@ def demo_enterprise() -> Enterprise:
     code = first17 + uscc_check_character(first17)
     region = Region.objects.filter(code="320682").first() or Region.objects.first()
     enterprise, _ = Enterprise.objects.get_or_create(
-        uscc=code, defaults={"name": "示例化工有限公司(演示)", "region": region, "industry": "化工",
-                             "illustrative": True, "address": "如皋市(演示地址)"})
+        uscc=code,
+        defaults={
+            "name": "示例化工有限公司(演示)",
+            "region": region,
+            "industry": "化工",
+            "illustrative": True,
+            "address": "如皋市(演示地址)",
+        },
+    )
     return enterprise
 
 
@@ -43,8 +50,13 @@ def ensure_demo_users(credentials_file: Path) -> list[dict[str, Any]]:
         password = saved.get(username) or secrets.token_urlsafe(9)
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, role=role, display_name=display,
-                        is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+            user = User(
+                username=username,
+                role=role,
+                display_name=display,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+            )
             user.department = Department.objects.filter(code=dept).first() if dept else None
             user.region = Region.objects.filter(code=region).first() if region else None
             user.enterprise = demo_enterprise() if role == Role.ENTERPRISE else None

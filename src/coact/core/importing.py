@@ -35,8 +35,13 @@ class RowError:
         return f"{', '.join(where)}: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "sheet": self.sheet, "row": self.row,
-                "column": self.column, "message": self.message}
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 class ImportRejected(Exception):
@@ -44,7 +49,9 @@ class ImportRejected(Exception):
 
     def __init__(self, errors: Sequence[RowError]):
         self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} problem(s); nothing was imported. First: {self.errors[0]}")
+        super().__init__(
+            f"{len(self.errors)} problem(s); nothing was imported. First: {self.errors[0]}"
+        )
 
 
 @dataclass

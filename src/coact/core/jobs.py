@@ -30,8 +30,13 @@ def ensure_schedules() -> list[str]:
         for job in getattr(module, "SCHEDULES", []):
             Schedule.objects.update_or_create(
                 name=job.name,
-                defaults={"func": job.func, "schedule_type": job.schedule_type, "minutes": job.minutes,
-                          "repeats": -1, "next_run": timezone.now()},
+                defaults={
+                    "func": job.func,
+                    "schedule_type": job.schedule_type,
+                    "minutes": job.minutes,
+                    "repeats": -1,
+                    "next_run": timezone.now(),
+                },
             )
             names.append(job.name)
     return names

@@ -37,7 +37,9 @@ class Region(models.Model):
     name = models.CharField(max_length=100)
     name_en = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=16, choices=RegionKind.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     note = models.TextField(blank=True)
@@ -53,7 +55,9 @@ class Region(models.Model):
         """This region and every region below it (the tree is shallow: a few levels)."""
         ids, frontier = [self.pk], [self.pk]
         while frontier:
-            frontier = list(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             ids.extend(frontier)
         return ids
 
@@ -76,13 +80,16 @@ class Department(models.Model):
 def validate_uscc(value: str) -> None:
     problem = uscc_problem(value)
     if problem:
-        raise ValidationError(_("Unified social credit code %(code)s: %(problem)s"),
-                              params={"code": value, "problem": problem})
+        raise ValidationError(
+            _("Unified social credit code %(code)s: %(problem)s"),
+            params={"code": value, "problem": problem},
+        )
 
 
 class Enterprise(models.Model):
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True,
-                            validators=[validate_uscc])
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
     name = models.CharField(max_length=200)
     region = models.ForeignKey(Region, on_delete=models.PROTECT)
     address = models.CharField(max_length=300, blank=True)
@@ -123,10 +130,16 @@ class User(AbstractUser):
         return self.is_superuser or self.role in (Role.ADMIN, Role.SUPERVISOR)
 
     def clean(self) -> None:
-        needs = {Role.DEPARTMENT: "department", Role.COUNTY: "region", Role.ENTERPRISE: "enterprise"}
+        needs = {
+            Role.DEPARTMENT: "department",
+            Role.COUNTY: "region",
+            Role.ENTERPRISE: "enterprise",
+        }
         field = needs.get(self.role)
         if field and getattr(self, f"{field}_id") is None:
-            raise ValidationError({field: _("required for the role %(role)s") % {"role": self.role}})
+            raise ValidationError(
+                {field: _("required for the role %(role)s") % {"role": self.role}}
+            )
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -155,7 +168,11 @@ class ApiToken(models.Model):
 
     @classmethod
     def user_for(cls, raw: str) -> User | None:
-        token = cls.objects.select_related("user").filter(key_hash=_hash_token(raw), revoked=False).first()
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=_hash_token(raw), revoked=False)
+            .first()
+        )
         if token is None or not token.user.is_active:
             return None
         return token.user
@@ -177,7 +194,11 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="notification_once_per_key")
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                condition=~models.Q(key=""),
+                name="notification_once_per_key",
+            )
         ]
 
 

@@ -151,29 +151,89 @@ class TaskReportOut(Schema):
 
 
 def _task_out(task: Task, status: str | None = None) -> dict[str, Any]:
-    return {"id": task.pk, "number": task.number, "chapter": task.chapter, "title": task.title,
-            "title_en": task.title_en, "text": task.text, "local_implementation": task.local_implementation,
-            "lead": [d.code for d in task.lead.all()], "co": [d.code for d in task.co.all()],
-            "indicators": [i.code for i in task.indicators.all()], "status": status}
+    return {
+        "id": task.pk,
+        "number": task.number,
+        "chapter": task.chapter,
+        "title": task.title,
+        "title_en": task.title_en,
+        "text": task.text,
+        "local_implementation": task.local_implementation,
+        "lead": [d.code for d in task.lead.all()],
+        "co": [d.code for d in task.co.all()],
+        "indicators": [i.code for i in task.indicators.all()],
+        "status": status,
+    }
 
 
 def _indicator_out(i: Indicator) -> dict[str, Any]:
-    return {**{f: getattr(i, f) for f in ("id", "code", "name", "name_en", "unit", "comparator", "target",
-                                          "tolerance", "baseline_value", "baseline_year", "deadline",
-                                          "reporting", "computed_by", "status", "status_detail")},
-            "responsible": [d.code for d in i.responsible.all()], "tasks": [t.number for t in i.tasks.all()]}
+    return {
+        **{
+            f: getattr(i, f)
+            for f in (
+                "id",
+                "code",
+                "name",
+                "name_en",
+                "unit",
+                "comparator",
+                "target",
+                "tolerance",
+                "baseline_value",
+                "baseline_year",
+                "deadline",
+                "reporting",
+                "computed_by",
+                "status",
+                "status_detail",
+            )
+        },
+        "responsible": [d.code for d in i.responsible.all()],
+        "tasks": [t.number for t in i.tasks.all()],
+    }
 
 
 def _observation_out(o: Observation) -> dict[str, Any]:
-    return {**{f: getattr(o, f) for f in ("id", "value", "period_start", "period_end", "as_of", "source",
-                                          "state", "computed_by", "projection", "illustrative")},
-            "indicator": o.indicator.code, "region": o.region.code if o.region else None}
+    return {
+        **{
+            f: getattr(o, f)
+            for f in (
+                "id",
+                "value",
+                "period_start",
+                "period_end",
+                "as_of",
+                "source",
+                "state",
+                "computed_by",
+                "projection",
+                "illustrative",
+            )
+        },
+        "indicator": o.indicator.code,
+        "region": o.region.code if o.region else None,
+    }
 
 
 def _report_out(r: TaskReport) -> dict[str, Any]:
     unit = r.department.code if r.department else (r.region.code if r.region else "")
-    return {**{f: getattr(r, f) for f in ("id", "year", "quarter", "narrative", "percent_done", "problems",
-                                          "state", "version")}, "task": r.task.number, "unit": unit}
+    return {
+        **{
+            f: getattr(r, f)
+            for f in (
+                "id",
+                "year",
+                "quarter",
+                "narrative",
+                "percent_done",
+                "problems",
+                "state",
+                "version",
+            )
+        },
+        "task": r.task.number,
+        "unit": unit,
+    }
 
 
 @router.get("/plans", response=list[PlanOut], auth=READ_AUTH)
@@ -185,19 +245,36 @@ def list_plans(request: HttpRequest) -> Any:
 def dashboard(request: HttpRequest, code: str) -> dict[str, Any]:
     data = queries.dashboard_data(_plan(request, code), request.user)
     return {
-        "plan": data["plan"], "counts": data["counts"],
-        "goals": [{"code": g["goal"].code, "number": g["goal"].number, "title": g["goal"].title,
-                   "title_en": g["goal"].title_en, "counts": g["counts"],
-                   "indicators": [i.code for i in g["indicators"]]} for g in data["goals"]],
+        "plan": data["plan"],
+        "counts": data["counts"],
+        "goals": [
+            {
+                "code": g["goal"].code,
+                "number": g["goal"].number,
+                "title": g["goal"].title,
+                "title_en": g["goal"].title_en,
+                "counts": g["counts"],
+                "indicators": [i.code for i in g["indicators"]],
+            }
+            for g in data["goals"]
+        ],
         "off_track": [i.code for i in data["off_track"]],
-        "counties": [{"region": c["region"].code, "reports": c["reports"], "expected": c["expected"],
-                      "values": c["values"]} for c in data["counties"]],
+        "counties": [
+            {
+                "region": c["region"].code,
+                "reports": c["reports"],
+                "expected": c["expected"],
+                "values": c["values"],
+            }
+            for c in data["counties"]
+        ],
     }
 
 
 @router.get("/plans/{code}/tasks", response=list[TaskOut], auth=READ_AUTH)
-def list_tasks(request: HttpRequest, code: str, department: str = "", county: str = "",
-               status: str = "") -> list[dict[str, Any]]:
+def list_tasks(
+    request: HttpRequest, code: str, department: str = "", county: str = "", status: str = ""
+) -> list[dict[str, Any]]:
     rows = queries.task_board(_plan(request, code), request.user, department, county, status)
     return [_task_out(r["task"], r["status"]) for r in rows]
 
@@ -219,37 +296,59 @@ def list_indicators(request: HttpRequest, code: str, status: str = "", departmen
 
 @router.get("/indicators/{indicator_id}", response=IndicatorOut, auth=READ_AUTH)
 def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
-    return _indicator_out(get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_id))
+    return _indicator_out(
+        get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_id)
+    )
 
 
 @router.get("/indicators/{indicator_id}/chart", auth=READ_AUTH)
 def indicator_chart(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
-    return queries.indicator_chart_data(get_object_or_404(Indicator.objects.visible_to(request.user),
-                                                          pk=indicator_id))
+    return queries.indicator_chart_data(
+        get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_id)
+    )
 
 
-@router.get("/indicators/{indicator_id}/observations", response=list[ObservationOut], auth=READ_AUTH)
+@router.get(
+    "/indicators/{indicator_id}/observations", response=list[ObservationOut], auth=READ_AUTH
+)
 def list_observations(request: HttpRequest, indicator_id: int) -> list[dict[str, Any]]:
     indicator = get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_id)
-    qs = Observation.objects.visible_to(request.user).filter(indicator=indicator).select_related(
-        "indicator", "region")
+    qs = (
+        Observation.objects.visible_to(request.user)
+        .filter(indicator=indicator)
+        .select_related("indicator", "region")
+    )
     return [_observation_out(o) for o in qs]
 
 
-@router.post("/indicators/{indicator_id}/observations", response={201: ObservationOut}, auth=WRITE_AUTH)
+@router.post(
+    "/indicators/{indicator_id}/observations", response={201: ObservationOut}, auth=WRITE_AUTH
+)
 def submit_observation(request: HttpRequest, indicator_id: int, payload: ObservationIn) -> Any:
     indicator = get_object_or_404(Indicator.objects.visible_to(request.user), pk=indicator_id)
-    obs = services.record_observation(indicator, services.ObservationInput(
-        value=payload.value, period_start=payload.period_start, period_end=payload.period_end,
-        as_of=payload.as_of, source=payload.source, note=payload.note, region_code=payload.region),
-        by=request.user)
+    obs = services.record_observation(
+        indicator,
+        services.ObservationInput(
+            value=payload.value,
+            period_start=payload.period_start,
+            period_end=payload.period_end,
+            as_of=payload.as_of,
+            source=payload.source,
+            note=payload.note,
+            region_code=payload.region,
+        ),
+        by=request.user,
+    )
     return 201, _observation_out(obs)
 
 
 @router.get("/observations/pending", response=list[ObservationOut], auth=WRITE_AUTH)
 def pending_observations(request: HttpRequest) -> list[dict[str, Any]]:
-    qs = Observation.objects.visible_to(request.user).filter(state="submitted").select_related(
-        "indicator", "region")
+    qs = (
+        Observation.objects.visible_to(request.user)
+        .filter(state="submitted")
+        .select_related("indicator", "region")
+    )
     return [_observation_out(o) for o in qs]
 
 
@@ -257,21 +356,31 @@ def _review(request: HttpRequest, observation_id: int) -> Observation:
     return get_object_or_404(Observation.objects.visible_to(request.user), pk=observation_id)
 
 
-@router.post("/observations/{observation_id}/approve", response={200: ObservationOut, 409: dict},
-             auth=WRITE_AUTH)
+@router.post(
+    "/observations/{observation_id}/approve",
+    response={200: ObservationOut, 409: dict},
+    auth=WRITE_AUTH,
+)
 def approve(request: HttpRequest, observation_id: int, payload: ReviewIn) -> Any:
     try:
-        obs = services.approve_observation(_review(request, observation_id), request.user, payload.comment)
+        obs = services.approve_observation(
+            _review(request, observation_id), request.user, payload.comment
+        )
     except services.Conflict as exc:
         return 409, {"detail": str(exc)}
     return 200, _observation_out(obs)
 
 
-@router.post("/observations/{observation_id}/reject", response={200: ObservationOut, 409: dict},
-             auth=WRITE_AUTH)
+@router.post(
+    "/observations/{observation_id}/reject",
+    response={200: ObservationOut, 409: dict},
+    auth=WRITE_AUTH,
+)
 def reject(request: HttpRequest, observation_id: int, payload: ReviewIn) -> Any:
     try:
-        obs = services.reject_observation(_review(request, observation_id), request.user, payload.comment)
+        obs = services.reject_observation(
+            _review(request, observation_id), request.user, payload.comment
+        )
     except services.Conflict as exc:
         return 409, {"detail": str(exc)}
     return 200, _observation_out(obs)
@@ -296,8 +405,11 @@ def clear_override(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
 @router.get("/tasks/{task_id}/reports", response=list[TaskReportOut], auth=WRITE_AUTH)
 def list_reports(request: HttpRequest, task_id: int) -> list[dict[str, Any]]:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
-    qs = TaskReport.objects.visible_to(request.user).filter(task=task).select_related(
-        "task", "department", "region")
+    qs = (
+        TaskReport.objects.visible_to(request.user)
+        .filter(task=task)
+        .select_related("task", "department", "region")
+    )
     return [_report_out(r) for r in qs]
 
 
@@ -305,10 +417,18 @@ def list_reports(request: HttpRequest, task_id: int) -> list[dict[str, Any]]:
 def submit_report(request: HttpRequest, task_id: int, payload: TaskReportIn) -> Any:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_id)
     try:
-        report = services.submit_task_report(task, services.TaskReportInput(
-            year=payload.year, quarter=payload.quarter, narrative=payload.narrative,
-            percent_done=payload.percent_done, problems=payload.problems), by=request.user,
-            expected_version=payload.expected_version)
+        report = services.submit_task_report(
+            task,
+            services.TaskReportInput(
+                year=payload.year,
+                quarter=payload.quarter,
+                narrative=payload.narrative,
+                percent_done=payload.percent_done,
+                problems=payload.problems,
+            ),
+            by=request.user,
+            expected_version=payload.expected_version,
+        )
     except services.Conflict as exc:
         return 409, {"detail": str(exc)}
     return 201, _report_out(report)
@@ -319,7 +439,9 @@ class ReportReviewIn(Schema):
     comment: str = ""
 
 
-@router.post("/reports/{report_id}/review", response={200: TaskReportOut, 409: dict}, auth=WRITE_AUTH)
+@router.post(
+    "/reports/{report_id}/review", response={200: TaskReportOut, 409: dict}, auth=WRITE_AUTH
+)
 def review_report(request: HttpRequest, report_id: int, payload: ReportReviewIn) -> Any:
     report = get_object_or_404(TaskReport.objects.visible_to(request.user), pk=report_id)
     try:
@@ -330,7 +452,9 @@ def review_report(request: HttpRequest, report_id: int, payload: ReportReviewIn)
 
 
 @router.get("/plans/{code}/assessment", auth=WRITE_AUTH)
-def get_assessment(request: HttpRequest, code: str, year: int, quarter: int) -> list[dict[str, Any]]:
+def get_assessment(
+    request: HttpRequest, code: str, year: int, quarter: int
+) -> list[dict[str, Any]]:
     if not services.can_approve(request.user):
         raise services.PermissionDenied("the assessment is for the supervising office")
     return assessment.assessment(_plan(request, code), year, quarter)
@@ -346,8 +470,9 @@ def download_workbook(request: HttpRequest, code: str, year: int, quarter: int) 
 
 @router.post("/plans/{code}/workbook", auth=WRITE_AUTH)
 def upload_workbook(request: HttpRequest, code: str, file: File[UploadedFile]) -> dict[str, Any]:
-    result = workbooks.import_unit_workbook(file.read(), file.name or "upload.xlsx", request.user,
-                                            _plan(request, code))
+    result = workbooks.import_unit_workbook(
+        file.read(), file.name or "upload.xlsx", request.user, _plan(request, code)
+    )
     return {"imported": result.created}
 
 

@@ -11,6 +11,13 @@ class PlanConfig(AppConfig):
 
         from . import models
 
-        for model in (models.Plan, models.Goal, models.Task, models.Indicator,
-                      models.Observation, models.StatusOverride, models.TaskReport):
+        for model in (
+            models.Plan,
+            models.Goal,
+            models.Task,
+            models.Indicator,
+            models.Observation,
+            models.StatusOverride,
+            models.TaskReport,
+        ):
             track(model)

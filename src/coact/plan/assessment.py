@@ -37,7 +37,9 @@ def quarter_end(year: int, quarter: int) -> dt.date:
 
 
 def report_due(year: int, quarter: int) -> dt.date:
-    return quarter_end(year, quarter) + dt.timedelta(days=config()["reporting"]["due_days_after_quarter_end"])
+    return quarter_end(year, quarter) + dt.timedelta(
+        days=config()["reporting"]["due_days_after_quarter_end"]
+    )
 
 
 def current_quarter(today: dt.date) -> tuple[int, int]:
@@ -57,7 +59,9 @@ class Unit:
 
 
 def reporting_units(task: Task) -> list[Unit]:
-    units = [Unit("department", d) for d in task.lead.all()] + [Unit("department", d) for d in task.co.all()]
+    units = [Unit("department", d) for d in task.lead.all()] + [
+        Unit("department", d) for d in task.co.all()
+    ]
     if task.local_implementation:
         units += [Unit("region", r) for r in Region.objects.exclude(kind=RegionKind.CITY)]
     return units
@@ -88,15 +92,23 @@ def send_reminders(today: dt.date, plan: Plan) -> int:
         for unit in reporting_units(task):
             if report_state(task, unit, year, quarter) != "missing":
                 continue
-            users = User.objects.filter(is_active=True, **(
-                {"role": Role.DEPARTMENT, "department": unit.obj} if unit.kind == "department"
-                else {"role": Role.COUNTY, "region": unit.obj}))
-            text = (f"任务{task.number}「{task.title}」{year}年第{quarter}季度进展报告"
-                    + (f"将于{due}截止" if days >= 0 else f"已逾期{-days}天(截止{due})"))
+            users = User.objects.filter(
+                is_active=True,
+                **(
+                    {"role": Role.DEPARTMENT, "department": unit.obj}
+                    if unit.kind == "department"
+                    else {"role": Role.COUNTY, "region": unit.obj}
+                ),
+            )
+            text = f"任务{task.number}「{task.title}」{year}年第{quarter}季度进展报告" + (
+                f"将于{due}截止" if days >= 0 else f"已逾期{-days}天(截止{due})"
+            )
             for user in users:
                 _, created = Notification.objects.get_or_create(
-                    user=user, key=f"report:{task.pk}:{year}Q{quarter}:{days}",
-                    defaults={"text": text, "link": f"/plan/tasks/{task.pk}/"})
+                    user=user,
+                    key=f"report:{task.pk}:{year}Q{quarter}:{days}",
+                    defaults={"text": text, "link": f"/plan/tasks/{task.pk}/"},
+                )
                 sent += created
     return sent
 
@@ -106,8 +118,12 @@ def assessment(plan: Plan, year: int, quarter: int) -> list[dict[str, Any]]:
     cfg = config()["assessment"]
     tasks = list(plan.tasks.prefetch_related("lead", "co"))
     rows = []
-    units = [Unit("department", d) for d in Department.objects.filter(
-        Q(lead_tasks__plan=plan) | Q(co_tasks__plan=plan)).distinct()]
+    units = [
+        Unit("department", d)
+        for d in Department.objects.filter(
+            Q(lead_tasks__plan=plan) | Q(co_tasks__plan=plan)
+        ).distinct()
+    ]
     units += [Unit("region", r) for r in Region.objects.exclude(kind=RegionKind.CITY)]
     for unit in units:
         if unit.kind == "department":
@@ -117,19 +133,34 @@ def assessment(plan: Plan, year: int, quarter: int) -> list[dict[str, Any]]:
             indicators = Indicator.objects.none()
             unit_tasks = [t for t in tasks if t.local_implementation]
         statuses = list(indicators.values_list("status", flat=True))
-        status_score = (sum(cfg["status_points"][s] for s in statuses) / len(statuses)) if statuses else None
+        status_score = (
+            (sum(cfg["status_points"][s] for s in statuses) / len(statuses)) if statuses else None
+        )
         states = [report_state(t, unit, year, quarter) for t in unit_tasks]
-        report_score = (sum(cfg["report_points"][s] for s in states) / len(states)) if states else None
-        parts = [(cfg["weights"]["indicators"], status_score), (cfg["weights"]["reporting"], report_score)]
+        report_score = (
+            (sum(cfg["report_points"][s] for s in states) / len(states)) if states else None
+        )
+        parts = [
+            (cfg["weights"]["indicators"], status_score),
+            (cfg["weights"]["reporting"], report_score),
+        ]
         known = [(w, s) for w, s in parts if s is not None]
         total = sum(w * s for w, s in known) / sum(w for w, _ in known) if known else None
-        rows.append({
-            "unit_kind": unit.kind, "code": unit.obj.code, "name": str(unit.obj),
-            "indicators": len(statuses), "indicator_score": _r(status_score),
-            "tasks": len(states), "reports_on_time": states.count("on_time"),
-            "reports_late": states.count("late"), "reports_missing": states.count("missing"),
-            "reporting_score": _r(report_score), "score": _r(total),
-        })
+        rows.append(
+            {
+                "unit_kind": unit.kind,
+                "code": unit.obj.code,
+                "name": str(unit.obj),
+                "indicators": len(statuses),
+                "indicator_score": _r(status_score),
+                "tasks": len(states),
+                "reports_on_time": states.count("on_time"),
+                "reports_late": states.count("late"),
+                "reports_missing": states.count("missing"),
+                "reporting_score": _r(report_score),
+                "score": _r(total),
+            }
+        )
     return sorted(rows, key=lambda r: (r["unit_kind"], -(r["score"] or 0)))
 
 

@@ -8,10 +8,16 @@ from .models import Status
 
 class ObservationForm(forms.Form):
     value = forms.FloatField(label=_("Value"))
-    period_start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     source = forms.CharField(label=_("Source"), max_length=300)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     evidence = forms.FileField(label=_("Evidence file"), required=False)
 
 
@@ -20,7 +26,9 @@ class TaskReportForm(forms.Form):
     quarter = forms.IntegerField(label=_("Quarter"), min_value=1, max_value=4)
     percent_done = forms.IntegerField(label=_("Percent done"), min_value=0, max_value=100)
     narrative = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 4}))
-    problems = forms.CharField(label=_("Problems"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    problems = forms.CharField(
+        label=_("Problems"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     evidence = forms.FileField(label=_("Evidence file"), required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

@@ -79,7 +79,9 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["plan", "number"]
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="task_number_per_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="task_number_per_plan")
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
@@ -94,13 +96,19 @@ class Indicator(models.Model):
     comparator = models.CharField(max_length=32)
     target = models.FloatField(null=True, blank=True)
     tolerance = models.FloatField(null=True, blank=True)
-    strict = models.BooleanField(default=False, help_text=_("reaching the target exactly is not enough"))
-    level = models.CharField(max_length=16, default="city", help_text=_("city or county: who reports it"))
+    strict = models.BooleanField(
+        default=False, help_text=_("reaching the target exactly is not enough")
+    )
+    level = models.CharField(
+        max_length=16, default="city", help_text=_("city or county: who reports it")
+    )
     baseline_value = models.FloatField(null=True, blank=True)
     baseline_year = models.PositiveIntegerField(null=True, blank=True)
     deadline = models.DateField()
     annual = models.BooleanField(default=False)
-    goal = models.ForeignKey(Goal, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators")
+    goal = models.ForeignKey(
+        Goal, null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
     tasks = models.ManyToManyField(Task, related_name="indicators", blank=True)
     responsible = models.ManyToManyField(Department, related_name="indicators", blank=True)
     reporting = models.CharField(max_length=16, default="reported")
@@ -113,11 +121,15 @@ class Indicator(models.Model):
     status_updated = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(department=("responsible", "tasks__lead", "tasks__co"), county_all=True, public=Q())
+    scope = Scope(
+        department=("responsible", "tasks__lead", "tasks__co"), county_all=True, public=Q()
+    )
 
     class Meta:
         ordering = ["plan", "code"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_per_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_per_plan")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -134,8 +146,13 @@ class Observation(models.Model):
     """One value of an indicator for a period, reported by a unit or computed by a module."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
-                               help_text=_("empty: the whole plan area"))
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("empty: the whole plan area"),
+    )
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
     value = models.FloatField()
     period_start = models.DateField()
@@ -145,22 +162,32 @@ class Observation(models.Model):
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
     note = models.TextField(blank=True)
     computed_by = models.CharField(max_length=100, blank=True)
-    projection = models.BooleanField(default=False, help_text=_("a modelled projection, not a measured value"))
+    projection = models.BooleanField(
+        default=False, help_text=_("a modelled projection, not a measured value")
+    )
     illustrative = models.BooleanField(default=False, help_text=_("invented demo value"))
-    state = models.CharField(max_length=16, choices=ObservationState.choices, default=ObservationState.SUBMITTED)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=16, choices=ObservationState.choices, default=ObservationState.SUBMITTED
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reported_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
-    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="corrections")
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
 
     objects = ScopedQuerySet.as_manager()
-    scope = Scope(department=("department", "indicator__responsible"), region="region",
-                  public=Q(state="approved"))
+    scope = Scope(
+        department=("department", "indicator__responsible"),
+        region="region",
+        public=Q(state="approved"),
+    )
 
     class Meta:
         ordering = ["indicator", "period_end", "reported_at"]
@@ -205,11 +232,16 @@ class TaskReport(models.Model):
     percent_done = models.PositiveSmallIntegerField()
     problems = models.TextField(blank=True)
     evidence = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
-    state = models.CharField(max_length=16, choices=ReportState.choices, default=ReportState.SUBMITTED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=16, choices=ReportState.choices, default=ReportState.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField(auto_now=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     review_comment = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -220,12 +252,24 @@ class TaskReport(models.Model):
         ordering = ["task", "-year", "-quarter"]
         constraints = [
             # One report per unit and quarter; a unit is a department or a region, never both.
-            models.UniqueConstraint(fields=["task", "department", "year", "quarter"],
-                                    condition=Q(region__isnull=True), name="one_report_per_department_quarter"),
-            models.UniqueConstraint(fields=["task", "region", "year", "quarter"],
-                                    condition=Q(department__isnull=True), name="one_report_per_region_quarter"),
-            models.CheckConstraint(condition=Q(department__isnull=True) ^ Q(region__isnull=True),
-                                   name="report_unit_is_department_xor_region"),
-            models.CheckConstraint(condition=Q(percent_done__lte=100), name="percent_done_at_most_100"),
-            models.CheckConstraint(condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="quarter_1_to_4"),
+            models.UniqueConstraint(
+                fields=["task", "department", "year", "quarter"],
+                condition=Q(region__isnull=True),
+                name="one_report_per_department_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "region", "year", "quarter"],
+                condition=Q(department__isnull=True),
+                name="one_report_per_region_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) ^ Q(region__isnull=True),
+                name="report_unit_is_department_xor_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_done__lte=100), name="percent_done_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="quarter_1_to_4"
+            ),
         ]

@@ -25,8 +25,9 @@ def status_counts(indicators: list[Indicator]) -> dict[str, int]:
 
 def dashboard_data(plan: Plan, user: Any, today: dt.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
-    indicators = list(Indicator.objects.visible_to(user).filter(plan=plan).select_related("goal")
-                      .order_by("code"))
+    indicators = list(
+        Indicator.objects.visible_to(user).filter(plan=plan).select_related("goal").order_by("code")
+    )
     goals = []
     for goal in plan.goals.all():
         own = [i for i in indicators if i.goal_id == goal.pk]
@@ -41,8 +42,11 @@ def dashboard_data(plan: Plan, user: Any, today: dt.date | None = None) -> dict[
         "counties": county_progress(plan, user, year, quarter) if user.is_authenticated else [],
         "year": year,
         "quarter": quarter,
-        "pending": Observation.objects.visible_to(user).filter(
-            indicator__plan=plan, state=ObservationState.SUBMITTED).count() if user.is_authenticated else 0,
+        "pending": Observation.objects.visible_to(user)
+        .filter(indicator__plan=plan, state=ObservationState.SUBMITTED)
+        .count()
+        if user.is_authenticated
+        else 0,
     }
 
 
@@ -50,16 +54,37 @@ def county_progress(plan: Plan, user: Any, year: int, quarter: int) -> list[dict
     """Counties side by side: reports delivered this quarter and values reported this year."""
     local_tasks = Task.objects.filter(plan=plan, local_implementation=True).count()
     regions = Region.objects.exclude(kind=RegionKind.CITY).annotate(
-        reports=Count("taskreport", filter=Q(taskreport__task__plan=plan, taskreport__year=year,
-                                               taskreport__quarter=quarter), distinct=True),
-        values=Count("observation", filter=Q(observation__indicator__plan=plan,
-                                             observation__state=ObservationState.APPROVED,
-                                             observation__period_end__year=year), distinct=True),
+        reports=Count(
+            "taskreport",
+            filter=Q(
+                taskreport__task__plan=plan, taskreport__year=year, taskreport__quarter=quarter
+            ),
+            distinct=True,
+        ),
+        values=Count(
+            "observation",
+            filter=Q(
+                observation__indicator__plan=plan,
+                observation__state=ObservationState.APPROVED,
+                observation__period_end__year=year,
+            ),
+            distinct=True,
+        ),
     )
-    visible = set(Region.objects.filter(pk__in=_visible_region_ids(user)).values_list("pk", flat=True))
-    return [{"region": r, "reports": r.reports, "expected": local_tasks, "values": r.values,
-             "share": round(100 * r.reports / local_tasks) if local_tasks else 0}
-            for r in regions if r.pk in visible]
+    visible = set(
+        Region.objects.filter(pk__in=_visible_region_ids(user)).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "region": r,
+            "reports": r.reports,
+            "expected": local_tasks,
+            "values": r.values,
+            "share": round(100 * r.reports / local_tasks) if local_tasks else 0,
+        }
+        for r in regions
+        if r.pk in visible
+    ]
 
 
 def _visible_region_ids(user: Any) -> list[int]:
@@ -79,7 +104,11 @@ def indicator_chart_data(indicator: Indicator) -> dict[str, Any]:
     progress = services.progress
     observations = services.approved_series(indicator, include_projections=True)
     spec = services.indicator_spec(indicator)
-    points = [progress.Observation(date=o.period_end, value=o.value) for o in observations if not o.projection]
+    points = [
+        progress.Observation(date=o.period_end, value=o.value)
+        for o in observations
+        if not o.projection
+    ]
     base = progress.base_value(spec, points) if spec.comparator in progress.VERSUS_BASE else None
 
     def shown(value: float) -> float | None:
@@ -87,7 +116,11 @@ def indicator_chart_data(indicator: Indicator) -> dict[str, Any]:
             return value
         return None if base in (None, 0) else round(progress.compared_value(spec, value, base), 4)
 
-    start = dt.date(indicator.baseline_year, 12, 31) if indicator.baseline_year else indicator.plan.period_start
+    start = (
+        dt.date(indicator.baseline_year, 12, 31)
+        if indicator.baseline_year
+        else indicator.plan.period_start
+    )
     dates = sorted({o.period_end for o in observations} | {indicator.deadline, start})
     trajectory = progress.trajectory(spec, dates, base=base)
     measured = {o.period_end: shown(o.value) for o in observations if not o.projection}
@@ -102,9 +135,18 @@ def indicator_chart_data(indicator: Indicator) -> dict[str, Any]:
     }
 
 
-def task_board(plan: Plan, user: Any, department: str = "", county: str = "", status: str = "",
-               year: int | None = None, quarter: int | None = None) -> list[dict[str, Any]]:
-    tasks = Task.objects.visible_to(user).filter(plan=plan).prefetch_related("lead", "co", "indicators")
+def task_board(
+    plan: Plan,
+    user: Any,
+    department: str = "",
+    county: str = "",
+    status: str = "",
+    year: int | None = None,
+    quarter: int | None = None,
+) -> list[dict[str, Any]]:
+    tasks = (
+        Task.objects.visible_to(user).filter(plan=plan).prefetch_related("lead", "co", "indicators")
+    )
     if department:
         tasks = tasks.filter(Q(lead__code=department) | Q(co__code=department)).distinct()
     if county:
@@ -120,12 +162,25 @@ def task_board(plan: Plan, user: Any, department: str = "", county: str = "", st
     rows = []
     for task in tasks:
         statuses = [i.status for i in task.indicators.all()]
-        worst = next((s for s in (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.ACHIEVED)
-                      if s in statuses), Status.NO_DATA)
+        worst = next(
+            (
+                s
+                for s in (Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.ACHIEVED)
+                if s in statuses
+            ),
+            Status.NO_DATA,
+        )
         own_reports = by_task.get(task.pk, [])
-        rows.append({"task": task, "status": worst, "reports": own_reports,
-                     "percent": round(sum(r.percent_done for r in own_reports) / len(own_reports))
-                     if own_reports else None})
+        rows.append(
+            {
+                "task": task,
+                "status": worst,
+                "reports": own_reports,
+                "percent": round(sum(r.percent_done for r in own_reports) / len(own_reports))
+                if own_reports
+                else None,
+            }
+        )
     if status:
         rows = [r for r in rows if r["status"] == status]
     return rows

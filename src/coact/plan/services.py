@@ -46,6 +46,7 @@ class Conflict(Exception):
 
 # --- organisation -------------------------------------------------------------------------
 
+
 def load_org(folder: Path | None = None) -> tuple[int, int]:
     """Create or update regions and departments from the organisation data files."""
     org = planfile.load_org(Path(folder or settings.COACT_ORG_DIR))
@@ -55,8 +56,13 @@ def load_org(folder: Path | None = None) -> tuple[int, int]:
             region, _ = Region.objects.update_or_create(
                 code=item.code,
                 defaults={
-                    "name": item.name, "name_en": item.name_en or "", "kind": item.kind,
-                    "lon": item.lon, "lat": item.lat, "note": item.note or "", "sort": sort,
+                    "name": item.name,
+                    "name_en": item.name_en or "",
+                    "kind": item.kind,
+                    "lon": item.lon,
+                    "lat": item.lat,
+                    "note": item.note or "",
+                    "sort": sort,
                     "parent": by_code.get(item.parent) if item.parent else None,
                 },
             )
@@ -64,13 +70,18 @@ def load_org(folder: Path | None = None) -> tuple[int, int]:
         for item in org.departments:
             Department.objects.update_or_create(
                 code=item.code,
-                defaults={"name": item.name, "short": item.short or "", "name_en": item.name_en or "",
-                          "aliases": list(item.aliases or [])},
+                defaults={
+                    "name": item.name,
+                    "short": item.short or "",
+                    "name_en": item.name_en or "",
+                    "aliases": list(item.aliases or []),
+                },
             )
     return len(org.regions), len(org.departments)
 
 
 # --- plans ----------------------------------------------------------------------------------
+
 
 def plan_files(folder: Path | None = None) -> list[Path]:
     return sorted(Path(folder or settings.COACT_PLAN_DIR).glob("*.yaml"))
@@ -94,11 +105,16 @@ def load_plan_file(path: Path, org_dir: Path | None = None) -> Plan:
         plan, _ = Plan.objects.update_or_create(
             code=meta.code,
             defaults={
-                "version": meta.version, "title": meta.title, "title_en": meta.title_en or "",
-                "issuer": meta.issuer or "", "issued": meta.issued,
-                "period_start": meta.period_start, "period_end": meta.period_end,
+                "version": meta.version,
+                "title": meta.title,
+                "title_en": meta.title_en or "",
+                "issuer": meta.issuer or "",
+                "issued": meta.issued,
+                "period_start": meta.period_start,
+                "period_end": meta.period_end,
                 "region": Region.objects.filter(code=meta.region).first(),
-                "source": meta.source or "", "file_sha256": digest,
+                "source": meta.source or "",
+                "file_sha256": digest,
             },
         )
         goals = _load_goals(plan, spec.goals)
@@ -111,22 +127,35 @@ def _load_goals(plan: Plan, items: Iterable[Any]) -> dict[str, Goal]:
     goals = {}
     for item in items:
         goal, _ = Goal.objects.update_or_create(
-            plan=plan, code=item.code,
-            defaults={"number": item.number, "title": item.title, "title_en": item.title_en or "",
-                      "text": item.text or ""},
+            plan=plan,
+            code=item.code,
+            defaults={
+                "number": item.number,
+                "title": item.title,
+                "title_en": item.title_en or "",
+                "text": item.text or "",
+            },
         )
         goals[item.code] = goal
     return goals
 
 
-def _load_tasks(plan: Plan, items: Iterable[Any], departments: dict[str, Department]) -> dict[int, Task]:
+def _load_tasks(
+    plan: Plan, items: Iterable[Any], departments: dict[str, Department]
+) -> dict[int, Task]:
     tasks = {}
     for item in items:
         task, _ = Task.objects.update_or_create(
-            plan=plan, number=item.number,
-            defaults={"chapter": item.chapter or "", "chapter_title": item.chapter_title or "",
-                      "title": item.title, "title_en": item.title_en or "", "text": item.text or "",
-                      "local_implementation": item.local_implementation},
+            plan=plan,
+            number=item.number,
+            defaults={
+                "chapter": item.chapter or "",
+                "chapter_title": item.chapter_title or "",
+                "title": item.title,
+                "title_en": item.title_en or "",
+                "text": item.text or "",
+                "local_implementation": item.local_implementation,
+            },
         )
         task.lead.set([departments[c] for c in item.lead])
         task.co.set([departments[c] for c in item.co or []])
@@ -134,22 +163,36 @@ def _load_tasks(plan: Plan, items: Iterable[Any], departments: dict[str, Departm
     return tasks
 
 
-def _load_indicators(plan: Plan, items: Iterable[Any], goals: dict[str, Goal], tasks: dict[int, Task],
-                     departments: dict[str, Department]) -> None:
+def _load_indicators(
+    plan: Plan,
+    items: Iterable[Any],
+    goals: dict[str, Goal],
+    tasks: dict[int, Task],
+    departments: dict[str, Department],
+) -> None:
     for item in items:
         baseline = item.baseline
         indicator, _ = Indicator.objects.update_or_create(
-            plan=plan, code=item.code,
+            plan=plan,
+            code=item.code,
             defaults={
-                "name": item.name, "name_en": item.name_en or "", "unit": item.unit or "",
-                "comparator": str(item.comparator), "target": item.target, "tolerance": item.tolerance,
-                "strict": item.strict, "level": item.level,
+                "name": item.name,
+                "name_en": item.name_en or "",
+                "unit": item.unit or "",
+                "comparator": str(item.comparator),
+                "target": item.target,
+                "tolerance": item.tolerance,
+                "strict": item.strict,
+                "level": item.level,
                 "baseline_value": baseline.value if baseline else None,
                 "baseline_year": baseline.year if baseline else None,
-                "deadline": item.deadline, "annual": bool(item.annual),
+                "deadline": item.deadline,
+                "annual": bool(item.annual),
                 "goal": goals.get(item.goal) if item.goal else None,
-                "reporting": item.reporting, "computed_by": item.computed_by or "",
-                "higher_is_better": item.higher_is_better, "quote": item.quote or "",
+                "reporting": item.reporting,
+                "computed_by": item.computed_by or "",
+                "higher_is_better": item.higher_is_better,
+                "quote": item.quote or "",
             },
         )
         indicator.tasks.set([tasks[n] for n in item.tasks or [] if n in tasks])
@@ -162,6 +205,7 @@ def load_all(org_dir: Path | None = None, plan_dir: Path | None = None) -> list[
 
 
 # --- permissions ------------------------------------------------------------------------------
+
 
 def can_report(user: User, indicator: Indicator) -> bool:
     if not user.is_authenticated or not user.is_active:
@@ -180,6 +224,7 @@ def can_approve(user: User) -> bool:
 
 
 # --- observations -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ObservationInput:
@@ -228,11 +273,18 @@ def record_observation(
     region = _region_for(by, data.region_code)
     with transaction.atomic():
         obs = Observation.objects.create(
-            indicator=indicator, region=region,
+            indicator=indicator,
+            region=region,
             department=by.department if by is not None and by.role == Role.DEPARTMENT else None,
-            value=data.value, period_start=data.period_start, period_end=data.period_end,
-            as_of=data.as_of or data.period_end, source=data.source, note=data.note,
-            computed_by=computed_by, projection=projection, illustrative=illustrative,
+            value=data.value,
+            period_start=data.period_start,
+            period_end=data.period_end,
+            as_of=data.as_of or data.period_end,
+            source=data.source,
+            note=data.note,
+            computed_by=computed_by,
+            projection=projection,
+            illustrative=illustrative,
             reported_by=by,
         )
         if evidence is not None:
@@ -275,7 +327,8 @@ def reject_observation(obs: Observation, by: User, comment: str) -> Observation:
 def _claim(obs: Observation, new_state: str, reviewer: User | None, comment: str) -> None:
     """Move a submitted observation on; a concurrent reviewer who came first wins."""
     changed = Observation.objects.filter(pk=obs.pk, state=ObservationState.SUBMITTED).update(
-        state=new_state, reviewed_by=reviewer, reviewed_at=timezone.now(), review_comment=comment)
+        state=new_state, reviewed_by=reviewer, reviewed_at=timezone.now(), review_comment=comment
+    )
     if not changed:
         obs.refresh_from_db()
         raise Conflict(f"observation {obs.pk} is already {obs.state}; nothing was changed")
@@ -288,8 +341,12 @@ def _log_state_change(obs: Observation, old_state: str) -> None:
     # .update() bypasses model signals, so the audit entry is written explicitly.
     from auditlog.models import LogEntry
 
-    LogEntry.objects.log_create(obs, action=LogEntry.Action.UPDATE, force_log=True,
-                                changes={"state": [old_state, obs.state]})
+    LogEntry.objects.log_create(
+        obs,
+        action=LogEntry.Action.UPDATE,
+        force_log=True,
+        changes={"state": [old_state, obs.state]},
+    )
 
 
 def _approve(obs: Observation, reviewer: User | None, comment: str) -> Observation:
@@ -297,8 +354,12 @@ def _approve(obs: Observation, reviewer: User | None, comment: str) -> Observati
     # An approved value is never overwritten: an earlier approved value for the same
     # indicator, area and period is kept, marked as superseded, and linked.
     earlier = Observation.objects.filter(
-        indicator=obs.indicator, region=obs.region, period_start=obs.period_start,
-        period_end=obs.period_end, state=ObservationState.APPROVED, projection=obs.projection,
+        indicator=obs.indicator,
+        region=obs.region,
+        period_start=obs.period_start,
+        period_end=obs.period_end,
+        state=ObservationState.APPROVED,
+        projection=obs.projection,
     ).exclude(pk=obs.pk)
     for old in earlier:
         old.state = ObservationState.SUPERSEDED
@@ -312,46 +373,72 @@ def _approve(obs: Observation, reviewer: User | None, comment: str) -> Observati
 
 # --- status -------------------------------------------------------------------------------------
 
+
 def indicator_spec(indicator: Indicator) -> progress.IndicatorSpec:
     return progress.IndicatorSpec(
-        code=indicator.code, comparator=progress.Comparator(indicator.comparator),
-        target=indicator.target, deadline=indicator.deadline,
-        higher_is_better=indicator.higher_is_better, tolerance=indicator.tolerance,
-        strict=indicator.strict, baseline_value=indicator.baseline_value,
+        code=indicator.code,
+        comparator=progress.Comparator(indicator.comparator),
+        target=indicator.target,
+        deadline=indicator.deadline,
+        higher_is_better=indicator.higher_is_better,
+        tolerance=indicator.tolerance,
+        strict=indicator.strict,
+        baseline_value=indicator.baseline_value,
         baseline_date=dt.date(indicator.baseline_year, 12, 31) if indicator.baseline_year else None,
         annual=indicator.annual,
     )
 
 
-def approved_series(indicator: Indicator, region: Region | None = None,
-                    include_projections: bool = False) -> list[Observation]:
+def approved_series(
+    indicator: Indicator, region: Region | None = None, include_projections: bool = False
+) -> list[Observation]:
     qs = Observation.objects.filter(indicator=indicator, state=ObservationState.APPROVED)
-    qs = qs.filter(region=region) if region else qs.filter(Q(region__isnull=True) | Q(region=indicator.plan.region))
+    qs = (
+        qs.filter(region=region)
+        if region
+        else qs.filter(Q(region__isnull=True) | Q(region=indicator.plan.region))
+    )
     if not include_projections:
         qs = qs.filter(projection=False)
     return list(qs.order_by("period_end", "reported_at"))
 
 
-def compute_status(indicator: Indicator, as_of: dt.date | None = None,
-                   region: Region | None = None) -> progress.StatusResult:
+def compute_status(
+    indicator: Indicator, as_of: dt.date | None = None, region: Region | None = None
+) -> progress.StatusResult:
     as_of = as_of or timezone.localdate()
-    points = [progress.Observation(date=o.period_end, value=o.value)
-              for o in approved_series(indicator, region)]
+    points = [
+        progress.Observation(date=o.period_end, value=o.value)
+        for o in approved_series(indicator, region)
+    ]
     return progress.indicator_status(indicator_spec(indicator), points, as_of)
 
 
 def refresh_status(indicator: Indicator, as_of: dt.date | None = None) -> str:
     result = compute_status(indicator, as_of)
     override = indicator.overrides.filter(active=True).order_by("-set_at").first()
+    series = approved_series(indicator)
     detail = {
-        "computed": result.status, "expected": result.expected_value, "latest": result.latest_value,
-        "gap": result.gap, "reason": result.reason,
-        "override": {"status": override.status, "reason": override.reason,
-                     "by": str(override.set_by), "at": override.set_at.isoformat()} if override else None,
+        "computed": result.status,
+        "expected": result.expected_value,
+        "latest": result.latest_value,
+        "gap": result.gap,
+        "reason": result.reason,
+        # Shown beside the value wherever it appears: invented demo data is always labelled.
+        "latest_illustrative": bool(series and series[-1].illustrative),
+        "override": {
+            "status": override.status,
+            "reason": override.reason,
+            "by": str(override.set_by),
+            "at": override.set_at.isoformat(),
+        }
+        if override
+        else None,
     }
     status = override.status if override else result.status
     Indicator.objects.filter(pk=indicator.pk).update(
-        status=status, status_detail=detail, status_updated=timezone.now())
+        status=status, status_detail=detail, status_updated=timezone.now()
+    )
     indicator.status, indicator.status_detail = status, detail
     return status
 
@@ -365,7 +452,9 @@ def set_override(indicator: Indicator, status: str, reason: str, by: User) -> St
         raise ValidationError({"reason": "an override needs a reason"})
     with transaction.atomic():
         indicator.overrides.filter(active=True).update(active=False)
-        override = StatusOverride.objects.create(indicator=indicator, status=status, reason=reason, set_by=by)
+        override = StatusOverride.objects.create(
+            indicator=indicator, status=status, reason=reason, set_by=by
+        )
         refresh_status(indicator)
     return override
 
@@ -390,6 +479,7 @@ def refresh_all_statuses(as_of: dt.date | None = None) -> int:
 
 # --- task reports ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TaskReportInput:
     year: int
@@ -399,11 +489,18 @@ class TaskReportInput:
     problems: str = ""
 
 
-def submit_task_report(task: Task, data: TaskReportInput, by: User, evidence: File | None = None,
-                       expected_version: int | None = None) -> TaskReport:
+def submit_task_report(
+    task: Task,
+    data: TaskReportInput,
+    by: User,
+    evidence: File | None = None,
+    expected_version: int | None = None,
+) -> TaskReport:
     """Create or revise the reporting unit's report for a quarter (optimistic locking)."""
     if not Task.objects.visible_to(by).filter(pk=task.pk).exists() or by.role not in (
-            Role.DEPARTMENT, Role.COUNTY):
+        Role.DEPARTMENT,
+        Role.COUNTY,
+    ):
         raise PermissionDenied(f"{by} does not report on task {task.number}")
     errors = {}
     if not 1 <= data.quarter <= 4:
@@ -414,20 +511,37 @@ def submit_task_report(task: Task, data: TaskReportInput, by: User, evidence: Fi
         errors["narrative"] = "describe the progress"
     if errors:
         raise ValidationError(errors)
-    unit = ({"department": by.department, "region": None} if by.role == Role.DEPARTMENT
-            else {"department": None, "region": by.region})
+    unit = (
+        {"department": by.department, "region": None}
+        if by.role == Role.DEPARTMENT
+        else {"department": None, "region": by.region}
+    )
     with transaction.atomic():
-        report = TaskReport.objects.select_for_update().filter(
-            task=task, year=data.year, quarter=data.quarter, **unit).first()
-        fields = {"narrative": data.narrative, "percent_done": data.percent_done,
-                  "problems": data.problems, "state": ReportState.SUBMITTED, "submitted_by": by}
+        report = (
+            TaskReport.objects.select_for_update()
+            .filter(task=task, year=data.year, quarter=data.quarter, **unit)
+            .first()
+        )
+        fields = {
+            "narrative": data.narrative,
+            "percent_done": data.percent_done,
+            "problems": data.problems,
+            "state": ReportState.SUBMITTED,
+            "submitted_by": by,
+        }
         if report is None:
-            report = TaskReport.objects.create(task=task, year=data.year, quarter=data.quarter, **unit, **fields)
+            report = TaskReport.objects.create(
+                task=task, year=data.year, quarter=data.quarter, **unit, **fields
+            )
         else:
             if report.state == ReportState.APPROVED:
-                raise Conflict("this report is approved; ask the office to return it before revising")
+                raise Conflict(
+                    "this report is approved; ask the office to return it before revising"
+                )
             if expected_version is not None and expected_version != report.version:
-                raise Conflict("someone else revised this report since you opened it; reload and try again")
+                raise Conflict(
+                    "someone else revised this report since you opened it; reload and try again"
+                )
             for key, value in fields.items():
                 setattr(report, key, value)
             report.version += 1
@@ -437,7 +551,9 @@ def submit_task_report(task: Task, data: TaskReportInput, by: User, evidence: Fi
     return report
 
 
-def review_task_report(report: TaskReport, by: User, approve: bool, comment: str = "") -> TaskReport:
+def review_task_report(
+    report: TaskReport, by: User, approve: bool, comment: str = ""
+) -> TaskReport:
     if not can_approve(by):
         raise PermissionDenied(f"{by} may not review reports")
     if not approve and not comment.strip():
@@ -445,13 +561,19 @@ def review_task_report(report: TaskReport, by: User, approve: bool, comment: str
     with transaction.atomic():
         changed = TaskReport.objects.filter(pk=report.pk, state=ReportState.SUBMITTED).update(
             state=ReportState.APPROVED if approve else ReportState.RETURNED,
-            reviewed_by=by, review_comment=comment)
+            reviewed_by=by,
+            review_comment=comment,
+        )
         if not changed:
             raise Conflict("this report was already reviewed")
         old = report.state
         report.refresh_from_db()
         from auditlog.models import LogEntry
 
-        LogEntry.objects.log_create(report, action=LogEntry.Action.UPDATE, force_log=True,
-                                    changes={"state": [old, report.state]})
+        LogEntry.objects.log_create(
+            report,
+            action=LogEntry.Action.UPDATE,
+            force_log=True,
+            changes={"state": [old, report.state]},
+        )
     return report

@@ -37,16 +37,30 @@ def load_demo_data(seed: int = 2023) -> str:
 def _demo_series(indicator: Indicator, rng: random.Random) -> int:
     target = float(indicator.target)
     start_year = indicator.plan.period_start.year
-    base = indicator.baseline_value if indicator.baseline_value is not None else target * rng.uniform(0.7, 0.95)
+    base = (
+        indicator.baseline_value
+        if indicator.baseline_value is not None
+        else target * rng.uniform(0.7, 0.95)
+    )
     fate = rng.choice(["achieve", "achieve", "lag", "far"])  # how the invented series ends
-    end = {"achieve": target * rng.uniform(1.0, 1.05), "lag": target * 0.96, "far": target * 0.8}[fate]
+    end = {"achieve": target * rng.uniform(1.0, 1.05), "lag": target * 0.96, "far": target * 0.8}[
+        fate
+    ]
     if not indicator.higher_is_better:
         end = {"achieve": target * 0.97, "lag": target * 1.05, "far": target * 1.25}[fate]
     years = list(range(start_year, min(indicator.deadline.year, dt.date.today().year) + 1))
     for n, year in enumerate(years, start=1):
         value = round(base + (end - base) * n / len(years), 2)
-        services.record_observation(indicator, services.ObservationInput(
-            value=value, period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31),
-            source="演示数据(虚构) illustrative demo value"), computed_by="demo", illustrative=True,
-            auto_approve=True)
+        services.record_observation(
+            indicator,
+            services.ObservationInput(
+                value=value,
+                period_start=dt.date(year, 1, 1),
+                period_end=dt.date(year, 12, 31),
+                source="演示数据(虚构) illustrative demo value",
+            ),
+            computed_by="demo",
+            illustrative=True,
+            auto_approve=True,
+        )
     return len(years)

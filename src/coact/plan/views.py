@@ -30,8 +30,11 @@ def current_plan(request: HttpRequest) -> Plan:
     if code:
         return get_object_or_404(plans, code=code)
     today = timezone.localdate()
-    return (plans.filter(period_start__lte=today, period_end__gte=today).first() or plans.first()
-            or _no_plan())
+    return (
+        plans.filter(period_start__lte=today, period_end__gte=today).first()
+        or plans.first()
+        or _no_plan()
+    )
 
 
 def _no_plan() -> Plan:
@@ -45,7 +48,9 @@ def _status_chart(goals: list[dict[str, Any]], title: str) -> dict[str, Any]:
     return charts.stacked_bar_chart(
         [g["goal"].code for g in goals],
         {labels[s]: [g["counts"][s] for g in goals] for s in charts.STATUS_COLOURS},
-        colours={labels[s]: c for s, c in charts.STATUS_COLOURS.items()}, title=title)
+        colours={labels[s]: c for s, c in charts.STATUS_COLOURS.items()},
+        title=title,
+    )
 
 
 def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
@@ -56,10 +61,14 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     if data["counties"]:
         data["county_chart"] = charts.stacked_bar_chart(
             [str(c["region"]) for c in data["counties"]],
-            {_("Reports this quarter"): [c["reports"] for c in data["counties"]],
-             _("Still due"): [max(c["expected"] - c["reports"], 0) for c in data["counties"]]},
+            {
+                _("Reports this quarter"): [c["reports"] for c in data["counties"]],
+                _("Still due"): [max(c["expected"] - c["reports"], 0) for c in data["counties"]],
+            },
             colours={_("Reports this quarter"): "#0b6e4f", _("Still due"): "#cfd8dc"},
-            title=_("Counties: task reports for %(y)sQ%(q)s") % {"y": data["year"], "q": data["quarter"]})
+            title=_("Counties: task reports for %(y)sQ%(q)s")
+            % {"y": data["year"], "q": data["quarter"]},
+        )
     return data
 
 
@@ -80,79 +89,157 @@ def task_board(request: HttpRequest) -> HttpResponse:
     plan = current_plan(request)
     filters = {k: request.GET.get(k, "") for k in ("department", "county", "status")}
     rows = queries.task_board(plan, request.user, **filters)
-    context = {"plan": plan, "rows": rows, "filters": filters, "statuses": Status.choices,
-               "departments": Department.objects.filter(lead_tasks__plan=plan).distinct(),
-               "counties": Region.objects.exclude(kind=RegionKind.CITY)}
+    context = {
+        "plan": plan,
+        "rows": rows,
+        "filters": filters,
+        "statuses": Status.choices,
+        "departments": Department.objects.filter(lead_tasks__plan=plan).distinct(),
+        "counties": Region.objects.exclude(kind=RegionKind.CITY),
+    }
     template = "plan/_task_rows.html" if request.htmx else "plan/tasks.html"
     return render(request, template, context)
 
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user).prefetch_related("lead", "co", "indicators"),
-                             pk=pk)
+    task = get_object_or_404(
+        Task.objects.visible_to(request.user).prefetch_related("lead", "co", "indicators"), pk=pk
+    )
     year, quarter = assessment.current_quarter(timezone.localdate())
     can_report = request.user.role in ("department", "county")
-    form = TaskReportForm(request.POST or None, request.FILES or None,
-                          initial={"year": year, "quarter": quarter})
+    form = TaskReportForm(
+        request.POST or None, request.FILES or None, initial={"year": year, "quarter": quarter}
+    )
     if request.method == "POST" and can_report and form.is_valid():
         d = form.cleaned_data
         try:
-            services.submit_task_report(task, services.TaskReportInput(
-                year=d["year"], quarter=d["quarter"], narrative=d["narrative"],
-                percent_done=d["percent_done"], problems=d["problems"]), by=request.user,
-                evidence=d.get("evidence"), expected_version=d.get("version"))
+            services.submit_task_report(
+                task,
+                services.TaskReportInput(
+                    year=d["year"],
+                    quarter=d["quarter"],
+                    narrative=d["narrative"],
+                    percent_done=d["percent_done"],
+                    problems=d["problems"],
+                ),
+                by=request.user,
+                evidence=d.get("evidence"),
+                expected_version=d.get("version"),
+            )
             messages.success(request, _("Report submitted."))
             return redirect("plan:task", pk=task.pk)
         except (ValidationError, PermissionDenied, services.Conflict) as exc:
             form.add_error(None, str(exc))
-    reports = TaskReport.objects.visible_to(request.user).filter(task=task).select_related(
-        "department", "region", "submitted_by")
-    return render(request, "plan/task.html", {"task": task, "form": form, "reports": reports,
-                                              "can_report": can_report, "history": history_for(task)[:20]})
+    reports = (
+        TaskReport.objects.visible_to(request.user)
+        .filter(task=task)
+        .select_related("department", "region", "submitted_by")
+    )
+    return render(
+        request,
+        "plan/task.html",
+        {
+            "task": task,
+            "form": form,
+            "reports": reports,
+            "can_report": can_report,
+            "history": history_for(task)[:20],
+        },
+    )
 
 
 @login_required
 def indicator_list(request: HttpRequest) -> HttpResponse:
     plan = current_plan(request)
-    qs = Indicator.objects.visible_to(request.user).filter(plan=plan).prefetch_related("responsible")
+    qs = (
+        Indicator.objects.visible_to(request.user).filter(plan=plan).prefetch_related("responsible")
+    )
     status = request.GET.get("status", "")
     if status:
         qs = qs.filter(status=status)
-    return render(request, "plan/indicators.html", {"plan": plan, "indicators": qs, "status": status,
-                                                    "statuses": Status.choices})
+    return render(
+        request,
+        "plan/indicators.html",
+        {"plan": plan, "indicators": qs, "status": status, "statuses": Status.choices},
+    )
 
 
 @login_required
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = get_object_or_404(
-        Indicator.objects.visible_to(request.user).select_related("plan", "goal")
-        .prefetch_related("responsible", "tasks"), pk=pk)
+        Indicator.objects.visible_to(request.user)
+        .select_related("plan", "goal")
+        .prefetch_related("responsible", "tasks"),
+        pk=pk,
+    )
     can_report = services.can_report(request.user, indicator)
     form = ObservationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and can_report and form.is_valid():
         d = form.cleaned_data
         try:
-            services.record_observation(indicator, services.ObservationInput(
-                value=d["value"], period_start=d["period_start"], period_end=d["period_end"],
-                source=d["source"], note=d["note"]), by=request.user, evidence=d.get("evidence"))
+            services.record_observation(
+                indicator,
+                services.ObservationInput(
+                    value=d["value"],
+                    period_start=d["period_start"],
+                    period_end=d["period_end"],
+                    source=d["source"],
+                    note=d["note"],
+                ),
+                by=request.user,
+                evidence=d.get("evidence"),
+            )
             messages.success(request, _("Value submitted for approval."))
             return redirect("plan:indicator", pk=indicator.pk)
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            form.add_error(
+                None, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            )
     data = queries.indicator_chart_data(indicator)
-    chart = charts.line_chart(data["dates"], [
-        {"name": _("Observed"), "data": data["observed"], "colour": "#0b6e4f"},
-        {"name": _("Projection"), "data": data["projected"], "dashed": True, "colour": "#7e57c2"},
-        {"name": _("Target trajectory"), "data": data["trajectory"], "dashed": True, "colour": "#f57c00"},
-    ], y_name=indicator.unit)
-    observations = Observation.objects.visible_to(request.user).filter(indicator=indicator).select_related(
-        "region", "reported_by", "reviewed_by").order_by("-period_end", "-reported_at")
-    return render(request, "plan/indicator.html", {
-        "indicator": indicator, "chart": chart, "observations": observations, "form": form,
-        "can_report": can_report, "can_approve": services.can_approve(request.user),
-        "override_form": OverrideForm(), "history": history_for(indicator)[:30],
-        "overrides": indicator.overrides.select_related("set_by")[:10]})
+    observed_label = _("Observed")
+    if indicator.observations.filter(illustrative=True, state=ObservationState.APPROVED).exists():
+        observed_label = _("Observed (illustrative demo data)")
+    chart = charts.line_chart(
+        data["dates"],
+        [
+            {"name": observed_label, "data": data["observed"], "colour": "#0b6e4f"},
+            {
+                "name": _("Projection"),
+                "data": data["projected"],
+                "dashed": True,
+                "colour": "#7e57c2",
+            },
+            {
+                "name": _("Target trajectory"),
+                "data": data["trajectory"],
+                "dashed": True,
+                "colour": "#f57c00",
+            },
+        ],
+        y_name=indicator.unit,
+    )
+    observations = (
+        Observation.objects.visible_to(request.user)
+        .filter(indicator=indicator)
+        .select_related("region", "reported_by", "reviewed_by")
+        .order_by("-period_end", "-reported_at")
+    )
+    return render(
+        request,
+        "plan/indicator.html",
+        {
+            "indicator": indicator,
+            "chart": chart,
+            "observations": observations,
+            "form": form,
+            "can_report": can_report,
+            "can_approve": services.can_approve(request.user),
+            "override_form": OverrideForm(),
+            "history": history_for(indicator)[:30],
+            "overrides": indicator.overrides.select_related("set_by")[:10],
+        },
+    )
 
 
 @login_required
@@ -164,8 +251,9 @@ def indicator_override(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = OverrideForm(request.POST)
         if form.is_valid():
-            services.set_override(indicator, form.cleaned_data["status"], form.cleaned_data["reason"],
-                                  request.user)
+            services.set_override(
+                indicator, form.cleaned_data["status"], form.cleaned_data["reason"], request.user
+            )
         else:
             messages.error(request, _("Give a status and a reason."))
     return redirect("plan:indicator", pk=pk)
@@ -175,10 +263,16 @@ def indicator_override(request: HttpRequest, pk: int) -> HttpResponse:
 def approvals(request: HttpRequest) -> HttpResponse:
     if not services.can_approve(request.user):
         raise PermissionDenied
-    pending = Observation.objects.visible_to(request.user).filter(state=ObservationState.SUBMITTED) \
+    pending = (
+        Observation.objects.visible_to(request.user)
+        .filter(state=ObservationState.SUBMITTED)
         .select_related("indicator", "region", "department", "reported_by")
-    reports = TaskReport.objects.visible_to(request.user).filter(state="submitted").select_related(
-        "task", "department", "region", "submitted_by")
+    )
+    reports = (
+        TaskReport.objects.visible_to(request.user)
+        .filter(state="submitted")
+        .select_related("task", "department", "region", "submitted_by")
+    )
     return render(request, "plan/approvals.html", {"pending": pending, "reports": reports})
 
 
@@ -207,8 +301,12 @@ def review_observation(request: HttpRequest, pk: int) -> HttpResponse:
 def review_report(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(TaskReport.objects.visible_to(request.user), pk=pk)
     try:
-        services.review_task_report(report, request.user, request.POST.get("decision") == "approve",
-                                    request.POST.get("comment", ""))
+        services.review_task_report(
+            report,
+            request.user,
+            request.POST.get("decision") == "approve",
+            request.POST.get("comment", ""),
+        )
         messages.success(request, _("Done."))
     except (services.Conflict, ValidationError, PermissionDenied) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
@@ -223,8 +321,13 @@ def workbook(request: HttpRequest) -> HttpResponse:
     quarter = int(request.GET.get("quarter", quarter))
     if request.GET.get("download"):
         content = workbooks.unit_workbook(request.user, plan, year, quarter)
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="coact-{plan.code}-{year}Q{quarter}.xlsx"'
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="coact-{plan.code}-{year}Q{quarter}.xlsx"'
+        )
         return response
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
     errors = []
@@ -236,8 +339,11 @@ def workbook(request: HttpRequest) -> HttpResponse:
             return redirect("plan:workbook")
         except ImportRejected as exc:
             errors = exc.errors
-    return render(request, "plan/workbook.html", {"plan": plan, "form": form, "errors": errors,
-                                                  "year": year, "quarter": quarter})
+    return render(
+        request,
+        "plan/workbook.html",
+        {"plan": plan, "form": form, "errors": errors, "year": year, "quarter": quarter},
+    )
 
 
 @login_required
@@ -249,13 +355,24 @@ def assessment_view(request: HttpRequest) -> HttpResponse:
     year = int(request.GET.get("year", year))
     quarter = int(request.GET.get("quarter", quarter))
     rows = assessment.assessment(plan, year, quarter)
-    return render(request, "plan/assessment.html", {"plan": plan, "rows": rows, "year": year,
-                                                    "quarter": quarter, "weights": assessment.config()})
+    return render(
+        request,
+        "plan/assessment.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "year": year,
+            "quarter": quarter,
+            "weights": assessment.config(),
+        },
+    )
 
 
 def export_board(request: HttpRequest) -> HttpResponse:
     plan = current_plan(request)
-    response = HttpResponse(workbooks.board_workbook(plan, request.user),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        workbooks.board_workbook(plan, request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="coact-{plan.code}-board.xlsx"'
     return response

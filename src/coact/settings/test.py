@@ -8,7 +8,7 @@ from pathlib import Path
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER
 
-SECRET_KEY = "test-only-not-secret"  # noqa: S105
+SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only in tests
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="coact-media-"))
@@ -18,3 +18,4 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ALLOWED_HOSTS = ["*"]
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="coact-static-"))  # WhiteNoise wants it to exist

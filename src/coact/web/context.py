@@ -12,8 +12,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": [(_("Public dashboard"), "/public/")], "unread": 0}
-    items = [(_("Dashboard"), "/"), (_("Tasks"), "/plan/tasks/"), (_("Indicators"), "/plan/indicators/"),
-             (_("Report"), "/plan/workbook/")]
+    items = [
+        (_("Dashboard"), "/"),
+        (_("Tasks"), "/plan/tasks/"),
+        (_("Indicators"), "/plan/indicators/"),
+        (_("Report"), "/plan/workbook/"),
+    ]
     if user.is_office:
         items += [(_("Approvals"), "/plan/approvals/"), (_("Assessment"), "/plan/assessment/")]
     items.append((_("API"), "/api/docs"))

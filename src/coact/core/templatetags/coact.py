@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -18,11 +18,13 @@ _chart_ids = itertools.count(1)
 def echart(option: dict[str, Any], height: str = "320px") -> str:
     """A chart container with its option as JSON; charts.js draws it (no inline script)."""
     chart_id = f"chart-{next(_chart_ids)}"
-    payload = json.dumps(option, ensure_ascii=False, default=str)
+    # Lazy translations and dates become plain strings before json_script escapes the JSON.
+    plain = json.loads(json.dumps(option, ensure_ascii=False, default=str))
     return format_html(
-        '<div class="chart" id="{}" data-echart style="height:{}"></div>'
-        '<script type="application/json" id="{}-option">{}</script>',
-        chart_id, height, chart_id, payload.replace("</", "<\\/"),
+        '<div class="chart" id="{}" data-echart style="height:{}"></div>{}',
+        chart_id,
+        height,
+        json_script(plain, f"{chart_id}-option"),
     )
 
 

@@ -6,210 +6,483 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16)),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('title_en', models.CharField(blank=True, max_length=300)),
-                ('text', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16)),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("title_en", models.CharField(blank=True, max_length=300)),
+                ("text", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['plan', 'number'],
+                "ordering": ["plan", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('title', models.CharField(max_length=200)),
-                ('title_en', models.CharField(blank=True, max_length=300)),
-                ('issuer', models.CharField(blank=True, max_length=200)),
-                ('issued', models.DateField(blank=True, null=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('source', models.TextField(blank=True)),
-                ('file_sha256', models.CharField(blank=True, max_length=64)),
-                ('loaded_at', models.DateTimeField(auto_now=True)),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("title", models.CharField(max_length=200)),
+                ("title_en", models.CharField(blank=True, max_length=300)),
+                ("issuer", models.CharField(blank=True, max_length=200)),
+                ("issued", models.DateField(blank=True, null=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("source", models.TextField(blank=True)),
+                ("file_sha256", models.CharField(blank=True, max_length=64)),
+                ("loaded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_end', 'code'],
+                "ordering": ["-period_end", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('name', models.CharField(max_length=300)),
-                ('name_en', models.CharField(blank=True, max_length=300)),
-                ('unit', models.CharField(blank=True, max_length=32)),
-                ('comparator', models.CharField(max_length=32)),
-                ('target', models.FloatField(blank=True, null=True)),
-                ('tolerance', models.FloatField(blank=True, null=True)),
-                ('strict', models.BooleanField(default=False, help_text='reaching the target exactly is not enough')),
-                ('level', models.CharField(default='city', help_text='city or county: who reports it', max_length=16)),
-                ('baseline_value', models.FloatField(blank=True, null=True)),
-                ('baseline_year', models.PositiveIntegerField(blank=True, null=True)),
-                ('deadline', models.DateField()),
-                ('annual', models.BooleanField(default=False)),
-                ('reporting', models.CharField(default='reported', max_length=16)),
-                ('computed_by', models.CharField(blank=True, max_length=100)),
-                ('higher_is_better', models.BooleanField(default=True)),
-                ('quote', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('no_data', 'No data')], default='no_data', max_length=16)),
-                ('status_detail', models.JSONField(blank=True, default=dict)),
-                ('status_updated', models.DateTimeField(blank=True, null=True)),
-                ('goal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='indicators', to='plan.goal')),
-                ('responsible', models.ManyToManyField(blank=True, related_name='indicators', to='core.department')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='plan.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64)),
+                ("name", models.CharField(max_length=300)),
+                ("name_en", models.CharField(blank=True, max_length=300)),
+                ("unit", models.CharField(blank=True, max_length=32)),
+                ("comparator", models.CharField(max_length=32)),
+                ("target", models.FloatField(blank=True, null=True)),
+                ("tolerance", models.FloatField(blank=True, null=True)),
+                (
+                    "strict",
+                    models.BooleanField(
+                        default=False, help_text="reaching the target exactly is not enough"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        default="city", help_text="city or county: who reports it", max_length=16
+                    ),
+                ),
+                ("baseline_value", models.FloatField(blank=True, null=True)),
+                ("baseline_year", models.PositiveIntegerField(blank=True, null=True)),
+                ("deadline", models.DateField()),
+                ("annual", models.BooleanField(default=False)),
+                ("reporting", models.CharField(default="reported", max_length=16)),
+                ("computed_by", models.CharField(blank=True, max_length=100)),
+                ("higher_is_better", models.BooleanField(default=True)),
+                ("quote", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("no_data", "No data"),
+                        ],
+                        default="no_data",
+                        max_length=16,
+                    ),
+                ),
+                ("status_detail", models.JSONField(blank=True, default=dict)),
+                ("status_updated", models.DateTimeField(blank=True, null=True)),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="indicators",
+                        to="plan.goal",
+                    ),
+                ),
+                (
+                    "responsible",
+                    models.ManyToManyField(
+                        blank=True, related_name="indicators", to="core.department"
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="plan.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'code'],
+                "ordering": ["plan", "code"],
             },
         ),
         migrations.AddField(
-            model_name='goal',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='plan.plan'),
+            model_name="goal",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="goals", to="plan.plan"
+            ),
         ),
         migrations.CreateModel(
-            name='StatusOverride',
+            name="StatusOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('no_data', 'No data')], max_length=16)),
-                ('reason', models.TextField()),
-                ('set_at', models.DateTimeField(auto_now_add=True)),
-                ('active', models.BooleanField(default=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='plan.indicator')),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("no_data", "No data"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("set_at", models.DateTimeField(auto_now_add=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="plan.indicator",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-set_at'],
+                "ordering": ["-set_at"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('chapter', models.CharField(blank=True, max_length=32)),
-                ('chapter_title', models.CharField(blank=True, max_length=200)),
-                ('title', models.CharField(max_length=200)),
-                ('title_en', models.CharField(blank=True, max_length=300)),
-                ('text', models.TextField(blank=True)),
-                ('local_implementation', models.BooleanField(default=True)),
-                ('co', models.ManyToManyField(blank=True, related_name='co_tasks', to='core.department')),
-                ('lead', models.ManyToManyField(related_name='lead_tasks', to='core.department')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='plan.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("chapter", models.CharField(blank=True, max_length=32)),
+                ("chapter_title", models.CharField(blank=True, max_length=200)),
+                ("title", models.CharField(max_length=200)),
+                ("title_en", models.CharField(blank=True, max_length=300)),
+                ("text", models.TextField(blank=True)),
+                ("local_implementation", models.BooleanField(default=True)),
+                (
+                    "co",
+                    models.ManyToManyField(
+                        blank=True, related_name="co_tasks", to="core.department"
+                    ),
+                ),
+                ("lead", models.ManyToManyField(related_name="lead_tasks", to="core.department")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="plan.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'number'],
+                "ordering": ["plan", "number"],
             },
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='tasks',
-            field=models.ManyToManyField(blank=True, related_name='indicators', to='plan.task'),
+            model_name="indicator",
+            name="tasks",
+            field=models.ManyToManyField(blank=True, related_name="indicators", to="plan.task"),
         ),
         migrations.CreateModel(
-            name='TaskReport',
+            name="TaskReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField()),
-                ('quarter', models.PositiveSmallIntegerField()),
-                ('narrative', models.TextField()),
-                ('percent_done', models.PositiveSmallIntegerField()),
-                ('problems', models.TextField(blank=True)),
-                ('evidence', models.FileField(blank=True, upload_to='evidence/%Y/%m/')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for revision')], default='submitted', max_length=16)),
-                ('submitted_at', models.DateTimeField(auto_now=True)),
-                ('review_comment', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.department')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.region')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='plan.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField()),
+                ("quarter", models.PositiveSmallIntegerField()),
+                ("narrative", models.TextField()),
+                ("percent_done", models.PositiveSmallIntegerField()),
+                ("problems", models.TextField(blank=True)),
+                ("evidence", models.FileField(blank=True, upload_to="evidence/%Y/%m/")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for revision"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now=True)),
+                ("review_comment", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.department",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="plan.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['task', '-year', '-quarter'],
+                "ordering": ["task", "-year", "-quarter"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.FloatField()),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('as_of', models.DateField()),
-                ('source', models.CharField(max_length=300)),
-                ('evidence', models.FileField(blank=True, upload_to='evidence/%Y/%m/')),
-                ('note', models.TextField(blank=True)),
-                ('computed_by', models.CharField(blank=True, max_length=100)),
-                ('projection', models.BooleanField(default=False, help_text='a modelled projection, not a measured value')),
-                ('illustrative', models.BooleanField(default=False, help_text='invented demo value')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('superseded', 'Superseded by a correction')], default='submitted', max_length=16)),
-                ('reported_at', models.DateTimeField(auto_now_add=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.TextField(blank=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.department')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='plan.indicator')),
-                ('region', models.ForeignKey(blank=True, help_text='empty: the whole plan area', null=True, on_delete=django.db.models.deletion.PROTECT, to='core.region')),
-                ('reported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='plan.observation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.FloatField()),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("as_of", models.DateField()),
+                ("source", models.CharField(max_length=300)),
+                ("evidence", models.FileField(blank=True, upload_to="evidence/%Y/%m/")),
+                ("note", models.TextField(blank=True)),
+                ("computed_by", models.CharField(blank=True, max_length=100)),
+                (
+                    "projection",
+                    models.BooleanField(
+                        default=False, help_text="a modelled projection, not a measured value"
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(default=False, help_text="invented demo value"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("superseded", "Superseded by a correction"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("reported_at", models.DateTimeField(auto_now_add=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.TextField(blank=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.department",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="plan.indicator",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="empty: the whole plan area",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.region",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="plan.observation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator', 'period_end', 'reported_at'],
-                'indexes': [models.Index(fields=['indicator', 'state', 'period_end'], name='plan_observ_indicat_b47090_idx')],
+                "ordering": ["indicator", "period_end", "reported_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["indicator", "state", "period_end"],
+                        name="plan_observ_indicat_b47090_idx",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.UniqueConstraint(fields=('plan', 'code'), name='goal_code_per_plan'),
+            model_name="goal",
+            constraint=models.UniqueConstraint(fields=("plan", "code"), name="goal_code_per_plan"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='task_number_per_plan'),
+            model_name="task",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "number"), name="task_number_per_plan"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('plan', 'code'), name='indicator_code_per_plan'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "code"), name="indicator_code_per_plan"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskreport',
-            constraint=models.UniqueConstraint(condition=models.Q(('region__isnull', True)), fields=('task', 'department', 'year', 'quarter'), name='one_report_per_department_quarter'),
+            model_name="taskreport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("region__isnull", True)),
+                fields=("task", "department", "year", "quarter"),
+                name="one_report_per_department_quarter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskreport',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', True)), fields=('task', 'region', 'year', 'quarter'), name='one_report_per_region_quarter'),
+            model_name="taskreport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", True)),
+                fields=("task", "region", "year", "quarter"),
+                name="one_report_per_region_quarter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskreport',
-            constraint=models.CheckConstraint(condition=models.Q(('department__isnull', True), ('region__isnull', True), _connector='XOR'), name='report_unit_is_department_xor_region'),
+            model_name="taskreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("department__isnull", True), ("region__isnull", True), _connector="XOR"
+                ),
+                name="report_unit_is_department_xor_region",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskreport',
-            constraint=models.CheckConstraint(condition=models.Q(('percent_done__lte', 100)), name='percent_done_at_most_100'),
+            model_name="taskreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent_done__lte", 100)), name="percent_done_at_most_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskreport',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='quarter_1_to_4'),
+            model_name="taskreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quarter__gte", 1), ("quarter__lte", 4)), name="quarter_1_to_4"
+            ),
         ),
     ]

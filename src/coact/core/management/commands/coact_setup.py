@@ -29,8 +29,10 @@ class Command(BaseCommand):
             for label, setup in app_modules("setup"):
                 if hasattr(setup, "load_demo_data"):
                     self.stdout.write(f"{label} demo: {setup.load_demo_data()}")
-            self.stdout.write("\nDemo users (passwords are random per installation, kept in "
-                              f"{_credentials_file()}):")
+            self.stdout.write(
+                "\nDemo users (passwords are random per installation, kept in "
+                f"{_credentials_file()}):"
+            )
             for row in credentials:
                 self.stdout.write(f"  {row['username']:<10} {row['password']:<22} {row['role']}")
 
