@@ -25,7 +25,10 @@ def uscc_problem(code: str) -> str | None:
         return f"must have 18 characters, has {len(code)}"
     bad = [f"{ch!r} at position {i + 1}" for i, ch in enumerate(code) if ch not in USCC_ALPHABET]
     if bad:
-        return "characters not allowed by GB 32100 (I, O, S, V, Z and lower case are not): " + ", ".join(bad)
+        return (
+            "characters not allowed by GB 32100 (I, O, S, V, Z and lower case are not): "
+            + ", ".join(bad)
+        )
     if not code[2:8].isdigit():
         return "positions 3-8 must be the 6-digit administrative division code"
     expected = uscc_check_character(code[:17])
