@@ -18,10 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-demo", action="store_true", help="no demo users or illustrative values")
     p.set_defaults(handler=cmd_setup)
-    p = subparsers.add_parser("serve", help="set up, then serve on 127.0.0.1 with in-process jobs")
+    p = subparsers.add_parser("serve", help="set up, then serve on 127.0.0.1 with the job worker")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--workers", type=int, default=max(2, min(4, (os.cpu_count() or 1) + 1)))
+    p.add_argument("--threads", type=int, default=4)
     p.add_argument("--no-setup", action="store_true")
     p.add_argument("--no-jobs", action="store_true")
     p.set_defaults(handler=cmd_serve)
@@ -42,16 +43,15 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """gunicorn with a few worker processes (the GIL makes one process use one core) and the
+    job worker beside it; both stop together."""
     if not args.no_setup:
         cmd_setup(argparse.Namespace(no_demo=False))
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
-    from waitress import serve
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    from coact.wsgi import application  # after collectstatic: WhiteNoise indexes files on import
-
     worker = None
     if not args.no_jobs:
         worker = subprocess.Popen(
@@ -61,13 +61,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"CoAct serving on http://{args.host}:{args.port}/  (data in {settings.VAR_DIR})",
         flush=True,
     )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [
+        str(gunicorn),
+        "coact.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+    ]
+    server = subprocess.Popen(command, env=os.environ.copy())
     try:
-        serve(application, host=args.host, port=args.port, threads=args.threads, ident="CoAct")
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
-    return 0
+        for process in (server, worker):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

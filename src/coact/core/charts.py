@@ -101,3 +101,273 @@ def pie_chart(
             }
         ],
     }
+
+
+def calendar_heatmap(
+    year: int,
+    data: Sequence[Sequence[Any]],
+    pieces: Sequence[dict[str, Any]],
+    *,
+    dimension: int = 1,
+    title: str = "",
+    cell_size: int | str = "auto",
+    empty_colour: str = "#ffffff",
+) -> dict[str, Any]:
+    """A year calendar with one coloured cell per day (``empty_colour`` where a day has no value).
+
+    ``data``: rows ``[ISO date, value, ...]``; ``pieces``: ECharts piecewise visualMap pieces
+    (``{"value"|"min"/"max", "color", "label"}``) applied to column ``dimension`` of the rows,
+    so a row may show one number (column 1) and be coloured by a class (another column).
+    """
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"position": "top"},
+        "visualMap": {
+            "type": "piecewise",
+            "dimension": dimension,
+            "pieces": list(pieces),
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+        },
+        "calendar": {
+            "range": str(year),
+            "cellSize": ["auto", cell_size],
+            "top": 50,
+            "left": 40,
+            "right": 20,
+            "bottom": 60,
+            "yearLabel": {"show": False},
+            "splitLine": {"lineStyle": {"color": "#ffffff", "width": 1}},
+            "itemStyle": {"color": empty_colour, "borderColor": "#ffffff", "borderWidth": 1},
+        },
+        "series": [
+            {"type": "heatmap", "coordinateSystem": "calendar", "data": [list(r) for r in data]}
+        ],
+    }
+
+
+def scatter_map(
+    points: Sequence[dict[str, Any]],
+    *,
+    title: str = "",
+    x_name: str = "lon",
+    y_name: str = "lat",
+    symbol_size: int = 18,
+) -> dict[str, Any]:
+    """Points on plain x/y value axes (e.g. lon/lat, no basemap): ``points`` are dicts with
+    ``name``, ``x``, ``y`` and optional ``value`` (shown in the tooltip) and ``colour``."""
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 60, "right": 110, "top": 40, "bottom": 40},  # room for point labels
+        "xAxis": {"type": "value", "name": x_name, "scale": True},
+        "yAxis": {"type": "value", "name": y_name, "scale": True},
+        "series": [
+            {
+                "type": "scatter",
+                "symbolSize": symbol_size,
+                "label": {"show": True, "formatter": "{b}", "position": "right"},
+                "data": [
+                    {
+                        "name": p["name"],
+                        "value": [p["x"], p["y"], p.get("value")],
+                        **({"itemStyle": {"color": p["colour"]}} if p.get("colour") else {}),
+                    }
+                    for p in points
+                ],
+            }
+        ],
+    }
+
+
+def stacked_area_chart(
+    x: Sequence[Any],
+    stacks: dict[str, Sequence[float]],
+    *,
+    colours: dict[str, str] | None = None,
+    y_name: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """One filled line per key of ``stacks``, stacked on each other over the categories ``x``."""
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 70, "right": 20, "top": 40, "bottom": 60},
+        "xAxis": {"type": "category", "boundaryGap": False, "data": list(x)},
+        "yAxis": {"type": "value", "name": y_name},
+        "series": [
+            {
+                "name": name,
+                "type": "line",
+                "stack": "total",
+                "areaStyle": {},
+                "symbol": "none",
+                "data": list(values),
+                **({"itemStyle": {"color": colours[name]}} if colours and name in colours else {}),
+            }
+            for name, values in stacks.items()
+        ],
+    }
+
+
+def waterfall_chart(
+    start: tuple[str, float],
+    steps: Sequence[tuple[str, float]],
+    end_label: str,
+    *,
+    labels: tuple[str, str, str] = ("Total", "Decrease", "Increase"),
+    y_name: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """A bridge from a starting total through signed ``steps`` to the resulting total.
+
+    Drawn as stacked bars over a transparent base series (ECharts has no waterfall type);
+    ``labels`` name the total, decrease and increase series.
+    """
+    categories = [start[0], *[name for name, _ in steps], end_label]
+    total, base, down, up = [start[1]], ["-"], ["-"], ["-"]
+    level = start[1]
+    for _, delta in steps:
+        after = level + delta
+        base.append(min(level, after))
+        down.append(-delta if delta < 0 else "-")
+        up.append(delta if delta >= 0 else "-")
+        total.append("-")
+        level = after
+    total.append(level)
+    base.append("-")
+    down.append("-")
+    up.append("-")
+    total_name, down_name, up_name = labels
+    bar = {"type": "bar", "stack": "bridge"}
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"bottom": 0, "data": [total_name, down_name, up_name]},
+        "grid": {"left": 70, "right": 20, "top": 40, "bottom": 110},
+        "xAxis": {
+            "type": "category",
+            "data": categories,
+            "axisLabel": {"rotate": 40, "interval": 0, "fontSize": 10},
+        },
+        "yAxis": {"type": "value", "name": y_name},
+        "series": [
+            {
+                **bar,
+                "name": "base",
+                "data": base,
+                "itemStyle": {"color": "transparent"},
+                "emphasis": {"disabled": True},
+                "tooltip": {"show": False},
+            },
+            {**bar, "name": total_name, "data": total, "itemStyle": {"color": "#546e7a"}},
+            {**bar, "name": down_name, "data": down, "itemStyle": {"color": "#2e7d32"}},
+            {**bar, "name": up_name, "data": up, "itemStyle": {"color": "#c62828"}},
+        ],
+    }
+
+
+def quadrant_scatter(
+    points: Sequence[dict[str, Any]],
+    *,
+    x_name: str = "",
+    y_name: str = "",
+    quadrant_labels: dict[str, str] | None = None,
+    title: str = "",
+) -> dict[str, Any]:
+    """Points on value axes crossing at the origin, quadrants I-IV shaded and labelled.
+
+    ``points``: dicts with ``name``, ``x``, ``y`` and optional ``colour``; ``quadrant_labels``
+    maps "I".."IV" (anticlockwise from top right) to the text shown in each quadrant.
+    """
+    reach_x = max([abs(float(p["x"])) for p in points] + [1.0]) * 1.15
+    reach_y = max([abs(float(p["y"])) for p in points] + [1.0]) * 1.15
+    corners = {"I": (1, 1), "II": (-1, 1), "III": (-1, -1), "IV": (1, -1)}
+    shades = {"I": "rgba(46,125,50,0.08)", "III": "rgba(198,40,40,0.08)"}
+    areas = [
+        [
+            {
+                "name": (quadrant_labels or {}).get(q, q),
+                "coord": [0, 0],
+                "itemStyle": {"color": shades.get(q, "rgba(249,168,37,0.06)")},
+            },
+            {"coord": [sx * reach_x, sy * reach_y]},
+        ]
+        for q, (sx, sy) in corners.items()
+    ]
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 80, "right": 40, "top": 40, "bottom": 50},
+        "xAxis": {
+            "type": "value",
+            "name": x_name,
+            "nameLocation": "middle",
+            "nameGap": 28,
+            "min": -reach_x,
+            "max": reach_x,
+            "axisLine": {"onZero": True},
+        },
+        "yAxis": {
+            "type": "value",
+            "name": y_name,
+            "min": -reach_y,
+            "max": reach_y,
+            "axisLine": {"onZero": True},
+        },
+        "series": [
+            {
+                "type": "scatter",
+                "symbolSize": 12,
+                "label": {"show": True, "formatter": "{b}", "position": "right", "fontSize": 10},
+                "markArea": {
+                    "silent": True,
+                    "label": {"position": "inside", "color": "#5f6b7a"},
+                    "data": areas,
+                },
+                "data": [
+                    {
+                        "name": p["name"],
+                        "value": [p["x"], p["y"]],
+                        **({"itemStyle": {"color": p["colour"]}} if p.get("colour") else {}),
+                    }
+                    for p in points
+                ],
+            }
+        ],
+    }
+
+
+def xy_curve_chart(
+    series: Sequence[dict[str, Any]],
+    *,
+    x_name: str = "",
+    y_name: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """Lines through ``[x, y]`` points on two value axes (cost curves, step curves).
+
+    ``series``: dicts with ``name``, ``points`` and optional ``step`` ("start", "middle",
+    "end"), ``dashed`` and ``colour``.
+    """
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0},
+        "grid": {"left": 80, "right": 30, "top": 40, "bottom": 60},
+        "xAxis": {"type": "value", "name": x_name, "nameLocation": "middle", "nameGap": 26},
+        "yAxis": {"type": "value", "name": y_name},
+        "series": [
+            {
+                "name": s["name"],
+                "type": "line",
+                "step": s.get("step", False),
+                "data": [list(point) for point in s["points"]],
+                "lineStyle": {"type": "dashed" if s.get("dashed") else "solid"},
+                **({"itemStyle": {"color": s["colour"]}} if s.get("colour") else {}),
+            }
+            for s in series
+        ],
+    }

@@ -77,3 +77,17 @@ class ScopedQuerySet(models.QuerySet):
         if condition is None:
             return self.none()
         return self.filter(condition).distinct() if condition else self
+
+
+def scope_key(user: Any) -> str:
+    """A short key naming what ``user`` may see: users with the same key see the same rows."""
+    if user is None or not user.is_authenticated:
+        return "public"
+    if user.is_office:
+        return "office"
+    key = {
+        "department": user.department_id,
+        "county": user.region_id,
+        "enterprise": user.enterprise_id,
+    }
+    return f"{user.role}:{key.get(user.role)}:{user.pk if user.role == 'enterprise' else ''}"

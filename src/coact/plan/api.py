@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema
@@ -12,6 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 
 from coact.core.api import READ_AUTH, WRITE_AUTH
+from coact.core.scope import scope_key
 
 from . import assessment, queries, services, workbooks
 from .models import Indicator, Observation, Plan, Task, TaskReport
@@ -243,9 +245,19 @@ def list_plans(request: HttpRequest) -> Any:
 
 @router.get("/plans/{code}/dashboard", response=DashboardOut, auth=READ_AUTH)
 def dashboard(request: HttpRequest, code: str) -> dict[str, Any]:
-    data = queries.dashboard_data(_plan(request, code), request.user)
+    plan = _plan(request, code)
+    key = f"api-dashboard:{plan.pk}:{plan.data_version}:{scope_key(request.user)}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _dashboard_payload(plan, request.user)
+        cache.set(key, cached, 600)
+    return cached
+
+
+def _dashboard_payload(plan: Plan, user: Any) -> dict[str, Any]:
+    data = queries.dashboard_data(plan, user)
     return {
-        "plan": data["plan"],
+        "plan": PlanOut.from_orm(data["plan"]).model_dump(),
         "counts": data["counts"],
         "goals": [
             {

@@ -32,6 +32,8 @@ class Plan(models.Model):
     source = models.TextField(blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     loaded_at = models.DateTimeField(auto_now=True)
+    # Bumped by every change that alters what the dashboards show; part of their cache keys.
+    data_version = models.PositiveIntegerField(default=0)
 
     objects = ScopedQuerySet.as_manager()
     scope = Scope(all_staff=True, public=Q())

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from coact.core.models import Department, Region, Role, User
@@ -291,6 +291,7 @@ def record_observation(
             obs.evidence.save(Path(evidence.name).name, evidence, save=True)
         if auto_approve or (computed_by and by is None):
             _approve(obs, reviewer=None, comment="computed by " + (computed_by or "module"))
+        bump_data_version(indicator.plan_id)
     return obs
 
 
@@ -374,6 +375,11 @@ def _approve(obs: Observation, reviewer: User | None, comment: str) -> Observati
 # --- status -------------------------------------------------------------------------------------
 
 
+def bump_data_version(plan_id: int) -> None:
+    """Dashboards are cached per data version: any change that shows on them bumps it."""
+    Plan.objects.filter(pk=plan_id).update(data_version=F("data_version") + 1)
+
+
 def indicator_spec(indicator: Indicator) -> progress.IndicatorSpec:
     return progress.IndicatorSpec(
         code=indicator.code,
@@ -440,6 +446,7 @@ def refresh_status(indicator: Indicator, as_of: dt.date | None = None) -> str:
         status=status, status_detail=detail, status_updated=timezone.now()
     )
     indicator.status, indicator.status_detail = status, detail
+    bump_data_version(indicator.plan_id)
     return status
 
 
@@ -548,6 +555,7 @@ def submit_task_report(
             report.save()
         if evidence is not None:
             report.evidence.save(Path(evidence.name).name, evidence, save=True)
+        bump_data_version(task.plan_id)
     return report
 
 
@@ -576,4 +584,15 @@ def review_task_report(
             force_log=True,
             changes={"state": [old, report.state]},
         )
+        bump_data_version(report.task.plan_id)
     return report
+
+
+# --- read helpers for computing modules ----------------------------------------------------------
+
+
+def indicators_computed_by(name: str) -> list[Indicator]:
+    """Every plan's indicators whose values the module ``name`` computes (``computed_by``)."""
+    return list(
+        Indicator.objects.filter(computed_by=name).select_related("plan").order_by("plan", "code")
+    )

@@ -6,10 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,10 +20,14 @@ from coact.core import charts
 from coact.core.audit import history_for
 from coact.core.importing import ImportRejected
 from coact.core.models import Department, Region, RegionKind
+from coact.core.scope import scope_key
 
 from . import assessment, queries, services, workbooks
 from .forms import ObservationForm, OverrideForm, TaskReportForm, WorkbookUploadForm
 from .models import Indicator, Observation, ObservationState, Plan, Status, Task, TaskReport
+
+DASHBOARD_CACHE_SECONDS = 600
+VALUES_SHOWN = 24  # newest values on an indicator page; ?all=1 shows every one
 
 
 def current_plan(request: HttpRequest) -> Plan:
@@ -53,8 +60,7 @@ def _status_chart(goals: list[dict[str, Any]], title: str) -> dict[str, Any]:
     )
 
 
-def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
-    plan = current_plan(request)
+def _dashboard_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     data = queries.dashboard_data(plan, request.user)
     data["status_chart"] = _status_chart(data["goals"], _("Indicator status by goal"))
     data["plans"] = Plan.objects.visible_to(request.user)
@@ -72,16 +78,37 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _dashboard(request: HttpRequest, public: bool) -> HttpResponse:
+    """The dashboard body is cached per plan data version, scope and language, so a page
+    view costs one plan lookup until something it shows changes (see bump_data_version)."""
+    plan = current_plan(request)
+    key = ":".join(
+        [
+            "dashboard",
+            str(plan.pk),
+            str(plan.data_version),
+            scope_key(request.user),
+            get_language() or "",
+            "public" if public else "staff",
+        ]
+    )
+    body = cache.get(key)
+    if body is None:
+        context = _dashboard_context(request, plan)
+        context["public"] = public
+        body = render_to_string("plan/_dashboard_body.html", context, request)
+        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return render(request, "plan/dashboard.html", {"body": body, "plan": plan})
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "plan/dashboard.html", _dashboard_context(request))
+    return _dashboard(request, public=False)
 
 
 def public_dashboard(request: HttpRequest) -> HttpResponse:
     """Read-only, no personal data: statuses and approved values only."""
-    context = _dashboard_context(request)
-    context["public"] = True
-    return render(request, "plan/dashboard.html", context)
+    return _dashboard(request, public=True)
 
 
 @login_required
@@ -219,12 +246,18 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         y_name=indicator.unit,
     )
-    observations = (
+    observations_qs = (
         Observation.objects.visible_to(request.user)
         .filter(indicator=indicator)
         .select_related("region", "reported_by", "reviewed_by")
         .order_by("-period_end", "-reported_at")
     )
+    region = request.GET.get("region", "")
+    if region:
+        observations_qs = observations_qs.filter(region__code=region)
+    total = observations_qs.count()
+    show_all = request.GET.get("all") == "1"
+    observations = observations_qs if show_all else observations_qs[:VALUES_SHOWN]
     return render(
         request,
         "plan/indicator.html",
@@ -232,6 +265,8 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicator": indicator,
             "chart": chart,
             "observations": observations,
+            "values_total": total,
+            "values_truncated": not show_all and total > VALUES_SHOWN,
             "form": form,
             "can_report": can_report,
             "can_approve": services.can_approve(request.user),
