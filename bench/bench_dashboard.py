@@ -52,8 +52,13 @@ services.refresh_all_statuses()
 u = User(username="bench", role="supervisor"); u.set_password("bench-pass-1"); u.save()
 print(len(rows), "observations")
 """
-    out = subprocess.run([BIN / "coact", "manage", "shell", "-c", code], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [BIN / "coact", "manage", "shell", "-c", code],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     print(out.stdout.strip())
 
 
@@ -62,8 +67,11 @@ def session(base: str) -> urllib.request.OpenerDirector:
     page = opener.open(base + "/accounts/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     body = f"csrfmiddlewaretoken={token}&username=bench&password=bench-pass-1&next=/plan/".encode()
-    opener.open(urllib.request.Request(base + "/accounts/login/", data=body,
-                                       headers={"Referer": base + "/accounts/login/"})).read()
+    opener.open(
+        urllib.request.Request(
+            base + "/accounts/login/", data=body, headers={"Referer": base + "/accounts/login/"}
+        )
+    ).read()
     return opener
 
 
@@ -97,9 +105,21 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([BIN / "coact", "serve", "--no-setup", "--no-jobs", "--port", str(port),
-                               "--threads", str(args.threads)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            BIN / "coact",
+            "serve",
+            "--no-setup",
+            "--no-jobs",
+            "--port",
+            str(port),
+            "--threads",
+            str(args.threads),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -108,14 +128,19 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.3)
-        for label, path in [("dashboard page", "/plan/"), ("public dashboard", "/plan/public/"),
-                            ("dashboard API", "/api/plans/nantong-2023-2025/dashboard"),
-                            ("indicator page", "/plan/indicators/1/")]:
+        for label, path in [
+            ("dashboard page", "/plan/"),
+            ("public dashboard", "/plan/public/"),
+            ("dashboard API", "/api/plans/nantong-2023-2025/dashboard"),
+            ("indicator page", "/plan/indicators/1/"),
+        ]:
             run_load(base, path, args.clients, args.clients)  # warm-up
             times = sorted(run_load(base, path, args.clients, args.requests))
             p95 = times[int(0.95 * len(times)) - 1]
-            print(f"{label:18s} {database}: {args.requests} requests, {args.clients} clients: "
-                  f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+            print(
+                f"{label:18s} {database}: {args.requests} requests, {args.clients} clients: "
+                f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -24,8 +24,12 @@ STAMP=".venv/.coact-installed"
 WANT="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "==> installing pinned packages into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
+  LOG="$(mktemp)"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+         .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"; } >"$LOG" 2>&1; then
+    cat "$LOG"; echo "package installation failed" >&2; exit 1
+  fi
+  rm -f "$LOG"
   echo "$WANT" > "$STAMP"
 fi
 .venv/bin/python -m coact.i18n >/dev/null
