@@ -44,7 +44,8 @@ for ind in Indicator.objects.all():
         for m in range(60):
             year, month = 2021 + m // 12, m % 12 + 1
             end = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
-            rows.append(Observation(indicator=ind, region=region, value=target * rng.uniform(0.6, 1.1),
+            value = target * rng.uniform(0.6, 1.1)
+            rows.append(Observation(indicator=ind, region=region, value=value,
                 period_start=dt.date(year, month, 1), period_end=end, as_of=end, source="bench",
                 state="approved", illustrative=True))
 Observation.objects.bulk_create(rows, batch_size=5000)
