@@ -20,3 +20,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", plan_router)
+api.add_router("/", "coact.air.api.router")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plan/", include("coact.plan.urls")),
+    path("air/", include("coact.air.urls")),
     path("", include("coact.web.urls")),
 ]
 

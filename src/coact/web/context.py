@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": [(_("Public dashboard"), "/public/")], "unread": 0}
+        return {"nav": [(_("Public dashboard"), "/public/"), (_("Air quality"), "/air/")], "unread": 0}
     items = [
         (_("Dashboard"), "/"),
         (_("Tasks"), "/plan/tasks/"),
         (_("Indicators"), "/plan/indicators/"),
+        (_("Air quality"), "/air/"),
         (_("Report"), "/plan/workbook/"),
     ]
     if user.is_office:
