@@ -8,7 +8,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 
@@ -351,7 +351,7 @@ def submit_observation(request: HttpRequest, indicator_id: int, payload: Observa
         ),
         by=request.user,
     )
-    return 201, _observation_out(obs)
+    return Status(201, _observation_out(obs))
 
 
 @router.get("/observations/pending", response=list[ObservationOut], auth=WRITE_AUTH)
@@ -379,8 +379,8 @@ def approve(request: HttpRequest, observation_id: int, payload: ReviewIn) -> Any
             _review(request, observation_id), request.user, payload.comment
         )
     except services.Conflict as exc:
-        return 409, {"detail": str(exc)}
-    return 200, _observation_out(obs)
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _observation_out(obs))
 
 
 @router.post(
@@ -394,8 +394,8 @@ def reject(request: HttpRequest, observation_id: int, payload: ReviewIn) -> Any:
             _review(request, observation_id), request.user, payload.comment
         )
     except services.Conflict as exc:
-        return 409, {"detail": str(exc)}
-    return 200, _observation_out(obs)
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _observation_out(obs))
 
 
 @router.post("/indicators/{indicator_id}/override", response=IndicatorOut, auth=WRITE_AUTH)
@@ -442,8 +442,8 @@ def submit_report(request: HttpRequest, task_id: int, payload: TaskReportIn) -> 
             expected_version=payload.expected_version,
         )
     except services.Conflict as exc:
-        return 409, {"detail": str(exc)}
-    return 201, _report_out(report)
+        return Status(409, {"detail": str(exc)})
+    return Status(201, _report_out(report))
 
 
 class ReportReviewIn(Schema):
@@ -459,8 +459,8 @@ def review_report(request: HttpRequest, report_id: int, payload: ReportReviewIn)
     try:
         report = services.review_task_report(report, request.user, payload.approve, payload.comment)
     except services.Conflict as exc:
-        return 409, {"detail": str(exc)}
-    return 200, _report_out(report)
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _report_out(report))
 
 
 @router.get("/plans/{code}/assessment", auth=WRITE_AUTH)
