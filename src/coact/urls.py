@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("plan/", include("coact.plan.urls")),
     path("air/", include("coact.air.urls")),
+    path("emissions/", include("coact.emissions.urls")),
     path("", include("coact.web.urls")),
 ]
 

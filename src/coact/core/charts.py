@@ -269,6 +269,14 @@ def waterfall_chart(
     }
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k not below ``value`` (axis limits with round labels)."""
+    import math
+
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
+
+
 def quadrant_scatter(
     points: Sequence[dict[str, Any]],
     *,
@@ -282,8 +290,8 @@ def quadrant_scatter(
     ``points``: dicts with ``name``, ``x``, ``y`` and optional ``colour``; ``quadrant_labels``
     maps "I".."IV" (anticlockwise from top right) to the text shown in each quadrant.
     """
-    reach_x = max([abs(float(p["x"])) for p in points] + [1.0]) * 1.15
-    reach_y = max([abs(float(p["y"])) for p in points] + [1.0]) * 1.15
+    reach_x = _nice_ceiling(max([abs(float(p["x"])) for p in points] + [1.0]) * 1.1)
+    reach_y = _nice_ceiling(max([abs(float(p["y"])) for p in points] + [1.0]) * 1.1)
     corners = {"I": (1, 1), "II": (-1, 1), "III": (-1, -1), "IV": (1, -1)}
     shades = {"I": "rgba(46,125,50,0.08)", "III": "rgba(198,40,40,0.08)"}
     areas = [
@@ -300,7 +308,7 @@ def quadrant_scatter(
     return {
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item"},
-        "grid": {"left": 80, "right": 40, "top": 40, "bottom": 50},
+        "grid": {"left": 90, "right": 40, "top": 40, "bottom": 50},
         "xAxis": {
             "type": "value",
             "name": x_name,
@@ -313,6 +321,8 @@ def quadrant_scatter(
         "yAxis": {
             "type": "value",
             "name": y_name,
+            "nameLocation": "middle",
+            "nameGap": 64,
             "min": -reach_y,
             "max": reach_y,
             "axisLine": {"onZero": True},
@@ -366,6 +376,39 @@ def xy_curve_chart(
                 "step": s.get("step", False),
                 "data": [list(point) for point in s["points"]],
                 "lineStyle": {"type": "dashed" if s.get("dashed") else "solid"},
+                **({"itemStyle": {"color": s["colour"]}} if s.get("colour") else {}),
+            }
+            for s in series
+        ],
+    }
+
+
+def scatter_chart(
+    series: Sequence[dict[str, Any]],
+    *,
+    x_name: str = "",
+    y_name: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """``series``: dicts with ``name`` and ``data`` as [x, y] or [x, y, size] points; a third
+    value scales the symbol (square root, so the area grows with the value)."""
+
+    def point(p: Sequence[Any]) -> dict[str, Any]:
+        size = 10 if len(p) < 3 else max(6.0, 8 * float(p[2]) ** 0.5)
+        return {"value": list(p), "symbolSize": round(size, 1)}
+
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item"},
+        "legend": {"bottom": 0},
+        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 50},
+        "xAxis": {"type": "value", "name": x_name, "scale": True},
+        "yAxis": {"type": "value", "name": y_name, "scale": True},
+        "series": [
+            {
+                "name": s["name"],
+                "type": "scatter",
+                "data": [point(p) for p in s["data"]],
                 **({"itemStyle": {"color": s["colour"]}} if s.get("colour") else {}),
             }
             for s in series

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "coact.web",
     "coact.plan",
     "coact.air",
+    "coact.emissions",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Tasks"), "/plan/tasks/"),
         (_("Indicators"), "/plan/indicators/"),
         (_("Air quality"), "/air/"),
+        (_("Emission scenarios"), "/emissions/"),
         (_("Report"), "/plan/workbook/"),
     ]
     if user.is_office:
