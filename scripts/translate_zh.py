@@ -188,6 +188,10 @@ GLOSSARY = {
     "User name": "用户名",
     "Password": "密码",
     "Nothing new.": "暂无新通知。",
+    "at least": "不低于", "at most": "不高于", "about": "左右", "full coverage": "全覆盖",
+    "count reached": "数量达到", "exceed the provincial target": "超额完成省定目标",
+    "negative growth vs the base year": "较基准年负增长", "multiple of the base year": "较基准年倍增",
+    "% change vs the base year": "较基准年变化(%)", "maintain": "保持",
     "Figures marked “illustrative” are invented demo data, not official statistics.": "标注“示例”的数据为虚构的演示数据,并非官方统计。",
 }
 PLURALS = {"Newest %(n)s shown.": "显示最新 %(n)s 条。"}

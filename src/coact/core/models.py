@@ -107,9 +107,6 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        validate_uscc(self.uscc)
-
 
 class CoactUserManager(UserManager):
     pass

@@ -19,6 +19,21 @@ class Status(models.TextChoices):
     NO_DATA = "no_data", _("No data")
 
 
+class Comparator(models.TextChoices):
+    """How a target is written in a plan (the values of engines.planfile.Comparator)."""
+
+    AT_LEAST = "at_least", _("at least")
+    AT_MOST = "at_most", _("at most")
+    ABOUT = "about", _("about")
+    FULL_COVERAGE = "full_coverage", _("full coverage")
+    COUNT_REACHED = "count_reached", _("count reached")
+    EXCEED_PROVINCIAL_TARGET = "exceed_provincial_target", _("exceed the provincial target")
+    NEGATIVE_GROWTH_VS_BASE = "negative_growth_vs_base", _("negative growth vs the base year")
+    MULTIPLE_OF_BASE = "multiple_of_base", _("multiple of the base year")
+    PCT_CHANGE_VS_BASE = "pct_change_vs_base", _("% change vs the base year")
+    MAINTAIN = "maintain", _("maintain")
+
+
 class Plan(models.Model):
     code = models.SlugField(max_length=64, unique=True)
     version = models.PositiveIntegerField(default=1)
@@ -95,7 +110,7 @@ class Indicator(models.Model):
     name = models.CharField(max_length=300)
     name_en = models.CharField(max_length=300, blank=True)
     unit = models.CharField(max_length=32, blank=True)
-    comparator = models.CharField(max_length=32)
+    comparator = models.CharField(max_length=32, choices=Comparator.choices)
     target = models.FloatField(null=True, blank=True)
     tolerance = models.FloatField(null=True, blank=True)
     strict = models.BooleanField(
