@@ -68,7 +68,8 @@ def test_reminders_before_and_after_the_due_date(plan) -> None:
     assert due == dt.date(2025, 10, 10)
     assert assessment.send_reminders(due - dt.timedelta(days=7), plan) > 0
     before = Notification.objects.filter(user=user).count()
-    assert before > 0 and "将于2025-10-10截止" in Notification.objects.filter(user=user).first().text
+    first = Notification.objects.filter(user=user).first()
+    assert before > 0 and "将于2025-10-10截止" in first.text
     assert assessment.send_reminders(due - dt.timedelta(days=7), plan) == 0  # once per key
     assert assessment.send_reminders(due - dt.timedelta(days=3), plan) == 0  # not a reminder day
     assessment.send_reminders(due + dt.timedelta(days=1), plan)
