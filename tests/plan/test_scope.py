@@ -121,3 +121,16 @@ def test_reporter_cannot_open_the_office_pages(eco) -> None:
     assert (
         client.get("/api/plans/nantong-2023-2025/assessment?year=2025&quarter=1").status_code == 403
     )
+
+
+def test_token_page_issues_once_and_revoking_locks_out(eco) -> None:
+    client = _client(eco)
+    page = client.post("/tokens/", {"name": "统计脚本"}).content.decode()
+    raw = page.split('<pre id="new-token">')[1].split("</pre>")[0]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/me").status_code == 200
+    assert raw not in client.get("/tokens/").content.decode()  # shown once only
+    token = ApiToken.objects.get(user=eco)
+    assert token.last_used is not None
+    client.post(f"/tokens/{token.pk}/revoke/")
+    assert api.get("/api/me").status_code == 401

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coact.engines.uscc import uscc_problem
@@ -172,6 +173,7 @@ class ApiToken(models.Model):
         )
         if token is None or not token.user.is_active:
             return None
+        cls.objects.filter(pk=token.pk).update(last_used=timezone.now())
         return token.user
 
 

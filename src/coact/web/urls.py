@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("public/", views.public, name="public"),
     path("notifications/", views.notifications, name="notifications"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
 ]
