@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": [(_("Public dashboard"), "/public/"), (_("Air quality"), "/air/")], "unread": 0}
+        public = [(_("Public dashboard"), "/public/"), (_("Air quality"), "/air/")]
+        return {"nav": public, "unread": 0}
     items = [
         (_("Dashboard"), "/"),
         (_("Tasks"), "/plan/tasks/"),
