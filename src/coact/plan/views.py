@@ -63,6 +63,12 @@ def _status_chart(goals: list[dict[str, Any]], title: str) -> dict[str, Any]:
 def _dashboard_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     data = queries.dashboard_data(plan, request.user)
     data["status_chart"] = _status_chart(data["goals"], _("Indicator status by goal"))
+    labels = {s.value: str(s.label) for s in Status}
+    for goal in data["goals"]:
+        if goal["indicators"]:  # one small chart per goal: its indicators by status
+            goal["chart"] = charts.pie_chart(
+                {labels[k]: n for k, n in goal["counts"].items() if n},
+                colours={labels[k]: c for k, c in charts.STATUS_COLOURS.items()})
     data["plans"] = Plan.objects.visible_to(request.user)
     if data["counties"]:
         data["county_chart"] = charts.stacked_bar_chart(
