@@ -192,6 +192,18 @@ GLOSSARY = {
     "count reached": "数量达到", "exceed the provincial target": "超额完成省定目标",
     "negative growth vs the base year": "较基准年负增长", "multiple of the base year": "较基准年倍增",
     "% change vs the base year": "较基准年变化(%)", "maintain": "保持",
+    "no value on or before %(as_of)s": "截至%(as_of)s暂无数值",
+    "the indicator has no target": "该指标无目标值",
+    "the provincial target has not been entered": "尚未录入省定目标",
+    "no base-year value (%(base_year)s) to compare with": "缺少基准年(%(base_year)s)数值,无法比较",
+    "the base value is 0: a change against it is undefined": "基准值为0,无法计算变化率",
+    "only base-year values so far: no progress to judge yet": "目前只有基准年数值,尚无法判断进展",
+    "the latest value meets the target": "最新值已达到目标",
+    "the deadline %(deadline)s has passed and the target is not met": "已过截止日期%(deadline)s,目标未完成",
+    "the target applies now; short of it by %(share)s%% (at-risk limit %(limit)s%%)": "目标当前即须满足;差距%(share)s%%(风险界限%(limit)s%%)",
+    "not met, and the deadline is %(days)s days away": "尚未达标,距截止日期仅%(days)s天",
+    "not yet met; judged at the deadline (%(days)s days away)": "尚未达标;按截止日期评判(还有%(days)s天)",
+    "%(progress)s%% of the progress due by %(date)s has been made": "截至%(date)s已完成应达进度的%(progress)s%%",
     "Figures marked “illustrative” are invented demo data, not official statistics.": "标注“示例”的数据为虚构的演示数据,并非官方统计。",
 }
 PLURALS = {"Newest %(n)s shown.": "显示最新 %(n)s 条。"}

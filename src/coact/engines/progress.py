@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -147,6 +147,9 @@ class StatusResult:
     latest_date: dt.date | None = None
     target_value: float | None = None
     method: str = ""
+    # A stable code and the values in ``reason``, so an interface can word it in any language.
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def indicator_status(
@@ -160,18 +163,33 @@ def indicator_status(
     """Status of ``spec`` on ``as_of`` from its observations (method in the module docstring)."""
     usable = sorted((o for o in observations if o.date <= as_of), key=lambda o: o.date)
     if not usable:
-        return _no_data(f"no observation on or before {as_of}")
+        return _no_data(
+            f"no observation on or before {as_of}",
+            code="no_observation",
+            params={"as_of": as_of.isoformat()},
+        )
     latest = usable[-1]
     target = target_value(spec, provincial_target)
     if target is None:
-        return _no_data(_missing_target_reason(spec), latest.date)
+        code = ("no_provincial_target" if spec.comparator == Comparator.EXCEED_PROVINCIAL_TARGET
+                else "no_target")
+        return _no_data(_missing_target_reason(spec), latest.date, code=code)
     base = base_value(spec, usable)
     if spec.comparator in VERSUS_BASE and base is None:
-        return _no_data(_missing_base_reason(spec, latest), latest.date)
+        return _no_data(
+            _missing_base_reason(spec, latest),
+            latest.date,
+            code="no_base",
+            params={"base_year": spec.baseline_year or latest.date.year - 1},
+        )
     if spec.comparator in VERSUS_BASE and base == 0:
-        return _no_data("the base value is 0: a change against it is undefined", latest.date)
+        return _no_data(
+            "the base value is 0: a change against it is undefined", latest.date, code="zero_base"
+        )
     if _only_base_period(spec, latest):
-        return _no_data("only base-year observations: no progress to judge yet", latest.date)
+        return _no_data(
+            "only base-year observations: no progress to judge yet", latest.date, code="only_base"
+        )
     compared = compared_value(spec, latest.value, base)
     judge = _Judgement(spec, target, compared, latest, as_of, thresholds)
     return judge.result(_start_point(spec, usable))
@@ -257,8 +275,24 @@ def trajectory(
 # --- internals ---------------------------------------------------------------------------------
 
 
-def _no_data(reason: str, latest_date: dt.date | None = None) -> StatusResult:
-    return StatusResult(Status.NO_DATA, None, None, None, reason, latest_date, method="none")
+def _no_data(
+    reason: str,
+    latest_date: dt.date | None = None,
+    *,
+    code: str,
+    params: dict[str, Any] | None = None,
+) -> StatusResult:
+    return StatusResult(
+        Status.NO_DATA,
+        None,
+        None,
+        None,
+        reason,
+        latest_date,
+        method="none",
+        code=code,
+        params=params or {},
+    )
 
 
 def _missing_target_reason(spec: IndicatorSpec) -> str:
@@ -332,7 +366,15 @@ class _Judgement:
             return self.margin(self.target) > FLOAT_SLACK
         return self.margin(self.target) >= -tolerance - FLOAT_SLACK
 
-    def make(self, status: Status, expected: float, reason: str, method: str) -> StatusResult:
+    def make(
+        self,
+        status: Status,
+        expected: float,
+        reason: str,
+        method: str,
+        code: str,
+        **params: Any,
+    ) -> StatusResult:
         return StatusResult(
             status,
             expected,
@@ -342,16 +384,25 @@ class _Judgement:
             self.latest.date,
             self.target,
             method,
+            code,
+            params,
         )
 
     def result(self, start: tuple[dt.date, float] | None) -> StatusResult:
         if self.met():
             return self.make(
-                Status.ACHIEVED, self.target, "the latest value meets the target", "target"
+                Status.ACHIEVED, self.target, "the latest value meets the target", "target", "met"
             )
         if self.as_of >= self.spec.deadline:
             reason = f"deadline {self.spec.deadline} has passed and the target is not met"
-            return self.make(Status.OFF_TRACK, self.target, reason, "target")
+            return self.make(
+                Status.OFF_TRACK,
+                self.target,
+                reason,
+                "target",
+                "deadline_passed",
+                deadline=self.spec.deadline.isoformat(),
+            )
         if is_flat(self.spec):
             return self.flat()
         if start is None:
@@ -365,7 +416,15 @@ class _Judgement:
         limit = self.thresholds.flat_at_risk_margin
         status = Status.AT_RISK if share <= limit else Status.OFF_TRACK
         reason = f"target applies now; short of it by {share:.1%} (at-risk limit {limit:.0%})"
-        return self.make(status, self.target, reason, "flat")
+        return self.make(
+            status,
+            self.target,
+            reason,
+            "flat",
+            "flat_short",
+            share=round(share * 100, 1),
+            limit=round(limit * 100),
+        )
 
     def flat_scale(self) -> float:
         if self.target != 0:
@@ -379,9 +438,13 @@ class _Judgement:
             reason = (
                 f"not met and the deadline is {days_left} days away; no baseline for a trajectory"
             )
-            return self.make(Status.AT_RISK, self.target, reason, "target_only")
+            return self.make(
+                Status.AT_RISK, self.target, reason, "target_only", "due_soon", days=days_left
+            )
         reason = f"not yet met, no baseline: judged at the deadline ({days_left} days away)"
-        return self.make(Status.ON_TRACK, self.target, reason, "target_only")
+        return self.make(
+            Status.ON_TRACK, self.target, reason, "target_only", "not_yet_due", days=days_left
+        )
 
     def on_trajectory(self, start: tuple[dt.date, float]) -> StatusResult:
         expected = _on_line(start, (self.spec.deadline, self.target), self.latest.date)
@@ -397,4 +460,12 @@ class _Judgement:
         else:
             status = Status.OFF_TRACK
         reason = f"made {ratio:.0%} of the progress due by {self.latest.date}"
-        return self.make(status, expected, reason, "trajectory")
+        return self.make(
+            status,
+            expected,
+            reason,
+            "trajectory",
+            "trajectory",
+            progress=round(ratio * 100),
+            date=self.latest.date.isoformat(),
+        )

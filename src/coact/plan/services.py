@@ -430,6 +430,8 @@ def refresh_status(indicator: Indicator, as_of: dt.date | None = None) -> str:
         "latest": result.latest_value,
         "gap": result.gap,
         "reason": result.reason,
+        "code": result.code,
+        "params": result.params,
         # Shown beside the value wherever it appears: invented demo data is always labelled.
         "latest_illustrative": bool(series and series[-1].illustrative),
         "override": {
