@@ -18,7 +18,9 @@ REASONS = {
     "only_base": _("only base-year values so far: no progress to judge yet"),
     "met": _("the latest value meets the target"),
     "deadline_passed": _("the deadline %(deadline)s has passed and the target is not met"),
-    "flat_short": _("the target applies now; short of it by %(share)s%% (at-risk limit %(limit)s%%)"),
+    "flat_short": _(
+        "the target applies now; short of it by %(share)s%% (at-risk limit %(limit)s%%)"
+    ),
     "due_soon": _("not met, and the deadline is %(days)s days away"),
     "not_yet_due": _("not yet met; judged at the deadline (%(days)s days away)"),
     "trajectory": _("%(progress)s%% of the progress due by %(date)s has been made"),
