@@ -19,6 +19,10 @@ urlpatterns = [
     path("plan/", include("coact.plan.urls")),
     path("air/", include("coact.air.urls")),
     path("emissions/", include("coact.emissions.urls")),
+    path("cases/", include("coact.cases.urls")),
+    path("complaints/", include("coact.complaints.urls")),
+    path("rectification/", include("coact.rectification.urls")),
+    path("open311/v2/", include("coact.complaints.open311")),
     path("", include("coact.web.urls")),
 ]
 

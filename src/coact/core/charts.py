@@ -414,3 +414,49 @@ def scatter_chart(
             for s in series
         ],
     }
+
+
+def band_line_chart(
+    x: Sequence[Any],
+    series: Sequence[dict[str, Any]],
+    band: dict[str, Any] | None = None,
+    *,
+    y_name: str = "",
+    title: str = "",
+) -> dict[str, Any]:
+    """A line chart with a shaded band (e.g. a forecast's 10-90 % range) behind the lines.
+
+    ``series`` as in :func:`line_chart`; ``band``: ``name``, ``lower``, ``upper`` (same
+    length as ``x``, None for gaps) and optional ``colour``. The band is drawn as two stacked
+    series: an invisible lower edge and the width above it.
+    """
+    option = line_chart(x, series, y_name=y_name, title=title)
+    if band is None:
+        return option
+    lower = list(band["lower"])
+    width = [
+        None if lo is None or hi is None else round(hi - lo, 3)
+        for lo, hi in zip(lower, band["upper"], strict=True)
+    ]
+    colour = band.get("colour", "#90caf9")
+    edge = {"type": "line", "stack": "band", "symbol": "none", "connectNulls": False}
+    option["series"] = [
+        {
+            **edge,
+            "name": f"{band['name']} (lower)",
+            "data": lower,
+            "lineStyle": {"opacity": 0},
+            "tooltip": {"show": False},
+        },
+        {
+            **edge,
+            "name": band["name"],
+            "data": width,
+            "lineStyle": {"opacity": 0},
+            "areaStyle": {"color": colour, "opacity": 0.35},
+            "itemStyle": {"color": colour},
+        },
+        *option["series"],
+    ]
+    option["legend"]["data"] = [band["name"], *[s["name"] for s in series]]
+    return option

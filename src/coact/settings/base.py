@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "coact.core",
     "coact.web",
     "coact.plan",
+    "coact.cases", "coact.complaints", "coact.rectification",
     "coact.air",
     "coact.emissions",
 ]

@@ -19,6 +19,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Indicators"), "/plan/indicators/"),
         (_("Air quality"), "/air/"),
         (_("Emission scenarios"), "/emissions/"),
+        (_("Cases"), "/cases/"),
+        (_("Complaints"), "/complaints/"),
+        (_("Rectification"), "/rectification/"),
         (_("Report"), "/plan/workbook/"),
     ]
     if user.is_office:

@@ -1,0 +1,43 @@
+"""Labels of case types, states and transitions from the engine's data, in the page language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from coact.cases import services
+
+register = template.Library()
+
+
+def _language() -> str:
+    return get_language() or "zh"
+
+
+@register.filter
+def case_type_label(name: str) -> str:
+    ct = services.case_types().get(name)
+    if ct is None:
+        return name
+    return ct.en if _language().startswith("en") else ct.zh
+
+
+@register.filter
+def state_label(case: Any) -> str:
+    return services.state_label(case.case_type, case.state, _language())
+
+
+@register.filter
+def transition_label(update: Any) -> str:
+    return services.transition_label(update.case.case_type, update.transition, _language())
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
