@@ -28,6 +28,7 @@ from django.utils import timezone
 from coact.core.importing import ImportRejected, RowError
 from coact.core.models import Region
 from coact.engines import airio, aqi, evaluation
+from coact.engines.editions import edition_for
 from coact.plan import services as plan_services
 
 from .models import (
@@ -699,3 +700,57 @@ def years_with_data() -> list[int]:
     return sorted(
         {d.year for d in DailyValue.objects.filter(station__isnull=True).dates("date", "year")}
     )
+
+
+# --- read API for the forecast app ------------------------------------------------------------
+# Other apps may not import air's models; the forecast app reads station data only through
+# these functions.
+
+
+def hourly_frame(
+    first_day: dt.date, last_day: dt.date, stations: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Hourly values of the natural days ``first_day``..``last_day`` (hours 01..24, i.e. end of
+    hour from first_day 01:00 to last_day+1 00:00): ``station``, ``time`` (naive local END of
+    hour), CNEMC series names (µg/m³, CO mg/m³). Nothing after ``last_day`` is read.
+    ``stations``: codes; default the evaluation stations (the city)."""
+    start = pd.Timestamp(first_day) + pd.Timedelta(hours=1)
+    end = pd.Timestamp(last_day) + pd.Timedelta(days=1)
+    aware = [t.tz_localize(LOCAL_TZ).to_pydatetime() for t in (start, end)]
+    codes = list(stations) if stations is not None else evaluation_codes()
+    qs = HourlyValue.objects.filter(time__gte=aware[0], time__lte=aware[1], station__code__in=codes)
+    series = [s for s in SERIES_FIELDS if s != "AQI"]
+    rows = list(qs.values_list("station__code", "time", *[SERIES_FIELDS[s] for s in series]))
+    frame = pd.DataFrame(rows, columns=["station", "time", *series])
+    frame["time"] = (
+        _to_local_naive(frame["time"]) if len(frame) else pd.Series(dtype="datetime64[ns]")
+    )
+    return frame.astype({s: float for s in series})
+
+
+def data_day_range(stations: Sequence[str] | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last natural day with an hourly value at the given (default: evaluation)
+    stations, or None. The hour ending 00:00 belongs to the previous day."""
+    codes = list(stations) if stations is not None else evaluation_codes()
+    qs = HourlyValue.objects.filter(station__code__in=codes)
+    first = qs.order_by("time").values_list("time", flat=True).first()
+    last = qs.order_by("-time").values_list("time", flat=True).first()
+    if first is None or last is None:
+        return None
+    days = _to_local_naive([first, last]) - pd.Timedelta(hours=1)
+    return days[0].date(), days[1].date()
+
+
+def city_daily_o3_8h(first_day: dt.date, last_day: dt.date) -> dict[dt.date, float]:
+    """The city's daily maximum 8-h O3 (µg/m³, HJ 663: mean of the evaluation stations' daily
+    values) per day, from the edition set in force on that day (HJ 633 switch by date)."""
+    rows = DailyValue.objects.filter(
+        station__isnull=True, date__gte=first_day, date__lte=last_day, o3_8h__isnull=False
+    ).values_list("date", "edition", "o3_8h")
+    return {day: value for day, edition, value in rows if edition == edition_for("HJ633", day)}
+
+
+def station_codes(evaluation_only: bool = True) -> list[str]:
+    """Station codes, the evaluation stations by default."""
+    qs = Station.objects.filter(evaluation=True) if evaluation_only else Station.objects.all()
+    return list(qs.values_list("code", flat=True))

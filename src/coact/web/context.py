@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Tasks"), "/plan/tasks/"),
         (_("Indicators"), "/plan/indicators/"),
         (_("Air quality"), "/air/"),
+        (_("Ozone forecast"), "/forecast/"),
         (_("Emission scenarios"), "/emissions/"),
         (_("Cases"), "/cases/"),
         (_("Complaints"), "/complaints/"),
