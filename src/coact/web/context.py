@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        public = [(_("Public dashboard"), "/public/"), (_("Air quality"), "/air/")]
+        public = [
+            (_("Public dashboard"), "/public/"),
+            (_("Air quality"), "/air/"),
+            (_("Ozone forecast"), "/forecast/"),
+            (_("File a complaint"), "/complaints/new/"),
+            (_("Follow my complaint"), "/complaints/track/"),
+        ]
         return {"nav": public, "unread": 0}
     items = [
         (_("Dashboard"), "/"),
