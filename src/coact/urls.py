@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", include("coact.cases.urls")),
     path("complaints/", include("coact.complaints.urls")),
     path("rectification/", include("coact.rectification.urls")),
+    path("monitoring/", include("coact.monitoring.urls")),
     path("forecast/", include("coact.forecast.urls")),
     path("open311/v2/", include("coact.complaints.open311")),
     path("", include("coact.web.urls")),

@@ -36,6 +36,112 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the input is a raw byte stream (e.g. a TCP capture): cut it with the Framer",
     )
     parse.set_defaults(handler=run_parse)
+    _register_simulate(sub)
+    _register_gateway(sub)
+
+
+def _register_simulate(sub: argparse._SubParsersAction) -> None:
+    sim = sub.add_parser(
+        "simulate",
+        help="play realistic device traffic (2011/2051/2061, HJ 212-2017) against a gateway",
+        description="Open one TCP connection per device and upload packets at --rate packets/s"
+        " in total, with injected faults. Devices come from --mn-file (MN,PW[,air|water] per"
+        " line) or from the database (--from-db).",
+    )
+    sim.add_argument("--devices", type=int, default=10, help="number of devices (default 10)")
+    sim.add_argument("--rate", type=float, default=50.0, help="packets per second, all devices")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=9212)
+    sim.add_argument("--duration", type=float, default=10.0, help="seconds (default 10)")
+    sim.add_argument("--count", type=int, default=None, help="stop after this many packets")
+    sim.add_argument(
+        "--faults",
+        default="",
+        help="NAME[=P],... with P a probability per packet: bad-crc, garbage, split, exceed,"
+        " wrong-password, unknown-mn, clock-drift, impossible",
+    )
+    sim.add_argument("--mn-file", help="registered devices: MN,PW[,medium] per line")
+    sim.add_argument("--from-db", action="store_true", help="registered devices from the database")
+    sim.add_argument("--acked-file", help="append 'MN QN' of every answered packet here")
+    sim.add_argument("--seed", type=int, default=212)
+    sim.set_defaults(handler=run_simulate)
+
+
+def _register_gateway(sub: argparse._SubParsersAction) -> None:
+    gw = sub.add_parser(
+        "gateway",
+        help="run the HJ 212 TCP gateway (needs the database)",
+        description="Accept device connections, archive every packet, store readings, answer"
+        " after the batch is committed, raise alarms. SIGINT/SIGTERM drain and stop.",
+    )
+    gw.add_argument("--host", default="127.0.0.1")
+    gw.add_argument("--port", type=int, default=9212)
+    gw.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes")
+    gw.add_argument("--idle-timeout", type=float, default=600.0, help="seconds (default 600)")
+    gw.add_argument("--rate-limit", type=float, default=20.0, help="packets/s per connection")
+    gw.add_argument("--stop-after", type=float, default=None, help="stop after N seconds")
+    gw.add_argument("--status-every", type=float, default=0.0, help="print counters every N s")
+    gw.add_argument("--no-alarms", action="store_true", help="store only; no alarm evaluation")
+    gw.set_defaults(handler=run_gateway)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from coact.cli import CliError
+    from coact.monitoring.gateway import simulate
+
+    try:
+        faults = simulate.parse_faults(args.faults)
+        if args.mn_file:
+            devices = simulate.load_devices(Path(args.mn_file))
+        elif args.from_db:
+            devices = _devices_from_db()
+        else:
+            raise CliError(
+                "give --mn-file FILE or --from-db (only registered devices are accepted)"
+            )
+    except (ValueError, OSError) as error:
+        raise CliError(str(error)) from error
+    if args.rate <= 0 or args.devices <= 0:
+        raise CliError("--rate and --devices must be positive")
+    summary = simulate.run_simulation(
+        devices=devices[: args.devices],
+        host=args.host,
+        port=args.port,
+        rate=args.rate,
+        faults=faults,
+        duration=args.duration,
+        count=args.count,
+        seed=args.seed,
+        acked_file=Path(args.acked_file) if args.acked_file else None,
+    )
+    print(simulate.dumps(summary))
+    return 0
+
+
+def _devices_from_db() -> list[Any]:
+    from coact.cli.django_setup import setup_django
+
+    setup_django()
+    from coact.monitoring.gateway.simulate import SimDevice
+    from coact.monitoring.models import Device
+
+    rows = Device.objects.filter(active=True).values_list("mn", "password", "outlet__medium")
+    return [SimDevice(mn, pw, medium) for mn, pw, medium in rows]
+
+
+def run_gateway(args: argparse.Namespace) -> int:
+    from coact.monitoring.gateway.main import run_gateway as run
+
+    return run(
+        args.host,
+        args.port,
+        reuse_port=args.reuse_port,
+        idle_timeout=args.idle_timeout,
+        stop_after=args.stop_after,
+        status_every=args.status_every,
+        alarms=not args.no_alarms,
+        packets_per_second=args.rate_limit,
+    )
 
 
 def run_parse(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "coact.cases", "coact.complaints", "coact.rectification",
     "coact.air",
     "coact.emissions",
+    "coact.monitoring",
     "coact.forecast",
 ]
 

@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Air quality"), "/air/"),
         (_("Ozone forecast"), "/forecast/"),
         (_("Emission scenarios"), "/emissions/"),
+        (_("Online monitoring"), "/monitoring/"),
         (_("Cases"), "/cases/"),
         (_("Complaints"), "/complaints/"),
         (_("Rectification"), "/rectification/"),

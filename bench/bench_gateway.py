@@ -1,0 +1,266 @@
+"""Benchmark of the HJ 212 gateway, end to end over loopback (127.0.0.1 only).
+
+Figures printed:
+1. codec + handler throughput per core (parse_frame; PacketHandler.feed without storage);
+2. sustained packets/s end to end: N simulated devices (one TCP connection each) -> gateway
+   process -> rows committed (group commit) -> 9014 answers; answer latency p50/p99;
+3. p99 time from receipt of an exceeding hourly packet to its alarm case (Alarm.received_at
+   -> Alarm.case_linked_at, the case opened or joined through coact.cases.services);
+4. gateway memory (RSS) with 10,000 idle connections.
+
+SQLite by default (a fresh file in a temporary directory); PostgreSQL when DATABASE_URL is set
+(`scripts/postgres.sh start 54329` prints one): a fresh database `coact_bench_gateway` is made
+next to the one named in the URL.
+
+    .venv/bin/python bench/bench_gateway.py [--devices 2000] [--rate 6000] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+SETUP = """
+import django; django.setup()
+from pathlib import Path
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from coact.plan import services
+services.load_org()
+from coact.monitoring.setup import register_fleet
+register_fleet({devices}, Path({mn_file!r}))
+"""
+RESULTS = """
+import django, json; django.setup()
+from coact.monitoring.models import Alarm, RawPacket, Reading
+lat = sorted((a.case_linked_at - a.received_at).total_seconds()
+             for a in Alarm.objects.exclude(case_linked_at=None).exclude(received_at=None))
+print(json.dumps({"raw": RawPacket.objects.count(), "readings": Reading.objects.count(),
+  "alarms": Alarm.objects.count(), "cases": Alarm.objects.exclude(case_id_ref=None).count(),
+  "alarm_p50": lat[len(lat) // 2] if lat else None,
+  "alarm_p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else None,
+  "alarm_max": lat[-1] if lat else None}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def codec_throughput(seconds: float = 1.5) -> dict[str, float]:
+    sys.path.insert(0, str(REPO / "src"))
+    import datetime as dt
+
+    from coact.engines.hj212 import Tolerance, parse_frame
+    from coact.monitoring.gateway.handler import DeviceInfo, PacketHandler
+    from coact.monitoring.gateway.simulate import PacketFactory, SimDevice
+
+    device = SimDevice("BENCH00000000000000000001", "123456")
+    factory = PacketFactory(__import__("random").Random(1))
+    frames = [
+        factory.build(device, cn, None)[0] for cn in ("2011", "2051", "2061") for _ in range(50)
+    ]
+    out = {"packet_bytes": round(sum(map(len, frames)) / len(frames))}
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        for frame in frames:
+            parse_frame(frame[:-2])
+        n += len(frames)
+    out["parse_frame_per_s"] = round(n / (time.perf_counter() - start))
+    info = DeviceInfo(1, device.mn, "123456", 1, Tolerance())
+    handler = PacketHandler("127.0.0.1:1", {device.mn: info}.get)
+    handler.packets.rate = handler.packets.burst = 1e12
+    handler.bytes.rate = handler.bytes.burst = 1e15
+    blob = b"".join(frames)
+    now = dt.datetime.now(dt.UTC)
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        n += len(handler.feed(blob, now))
+    out["handler_per_s"] = round(n / (time.perf_counter() - start))
+    return out
+
+
+def prepare(env: dict[str, str], devices: int, work: Path) -> Path:
+    mn_file = work / "mn.txt"
+    subprocess.run(
+        [PY, "-c", SETUP.format(devices=devices, mn_file=str(mn_file))],
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    return mn_file
+
+
+def start_gateway(env: dict[str, str], port: int, log: Path, *extra: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [PY, "-m", "coact.cli", "hj212", "gateway", "--port", str(port), *extra],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(300):  # bounded: 30 s
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None:
+            raise SystemExit(log.read_text())
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gateway did not start")
+
+
+def end_to_end(env: dict[str, str], mn_file: Path, work: Path, args: argparse.Namespace) -> dict:
+    port = free_port()
+    gateway = start_gateway(env, port, work / "gateway.log")
+    cpu_before = cpu_seconds(gateway.pid)
+    sim = subprocess.run(
+        [
+            PY,
+            "-m",
+            "coact.cli",
+            "hj212",
+            "simulate",
+            "--mn-file",
+            str(mn_file),
+            "--devices",
+            str(args.devices),
+            "--rate",
+            str(args.rate),
+            "--port",
+            str(port),
+            "--duration",
+            str(args.seconds),
+            "--faults",
+            f"exceed={args.exceed}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=args.seconds + 600,
+    )
+    cpu = cpu_seconds(gateway.pid) - cpu_before
+    peak_rss = rss_mb(gateway.pid)
+    time.sleep(2.0)  # let the alarm thread finish the last batches
+    gateway.terminate()
+    gateway.wait(timeout=60)
+    summary = json.loads(sim.stdout.strip().splitlines()[-1])
+    stored = json.loads(
+        subprocess.run(
+            [PY, "-c", RESULTS], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
+    return {
+        "devices": args.devices,
+        "connected": summary["connected"],
+        "offered_rate": args.rate,
+        "sent": summary["sent"],
+        "answered": summary["answered"],
+        "seconds": summary["seconds"],
+        "answered_per_s": round(summary["answered"] / summary["seconds"]),
+        "stored_raw_rows": stored["raw"],
+        "stored_per_s": round(stored["raw"] / summary["seconds"]),
+        "readings": stored["readings"],
+        "ack_ms_p50": summary["ack_ms_p50"],
+        "ack_ms_p99": summary["ack_ms_p99"],
+        "alarms": stored["alarms"],
+        "alarm_cases": stored["cases"],
+        "alarm_to_case_s_p50": stored["alarm_p50"],
+        "alarm_to_case_s_p99": stored["alarm_p99"],
+        "alarm_to_case_s_max": stored["alarm_max"],
+        "gateway_cpu_s": round(cpu, 1),
+        "gateway_rss_mb": round(peak_rss, 1),
+    }
+
+
+def idle_memory(env: dict[str, str], work: Path, connections: int) -> dict:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, connections + 1024)), hard))
+    port = free_port()
+    gateway = start_gateway(env, port, work / "idle.log", "--no-alarms")
+    time.sleep(1.0)
+    base = rss_mb(gateway.pid)
+    sockets = []
+    try:
+        for n in range(connections):
+            s = socket.socket()
+            s.connect(("127.0.0.1", port))
+            sockets.append(s)
+            if n % 1000 == 999:
+                time.sleep(0.05)
+        time.sleep(3.0)
+        loaded = rss_mb(gateway.pid)
+    finally:
+        for s in sockets:
+            s.close()
+        gateway.terminate()
+        gateway.wait(timeout=60)
+    return {
+        "idle_connections": len(sockets),
+        "rss_before_mb": round(base, 1),
+        "rss_with_idle_mb": round(loaded, 1),
+        "kb_per_connection": round((loaded - base) * 1024 / max(1, len(sockets)), 1),
+    }
+
+
+def database_env(work: Path) -> tuple[dict[str, str], str]:
+    env = dict(os.environ)
+    env.update(COACT_VAR_DIR=str(work), DJANGO_SETTINGS_MODULE="coact.settings.dev")
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return env, "sqlite"
+    import psycopg
+
+    base, _sep, _name = url.rpartition("/")
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS coact_bench_gateway")
+        admin.execute("CREATE DATABASE coact_bench_gateway")
+    env["DATABASE_URL"] = f"{base}/coact_bench_gateway"
+    return env, "postgresql"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=6000.0, help="offered packets/s in total")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--exceed", type=float, default=0.0005, help="share of exceeding packets")
+    parser.add_argument("--idle", type=int, default=10_000, help="idle connections (0: skip)")
+    args = parser.parse_args()
+    print("codec:", json.dumps(codec_throughput()), flush=True)
+    with tempfile.TemporaryDirectory(prefix="coact-bench-gw-") as tmp:
+        work = Path(tmp)
+        env, backend = database_env(work)
+        mn_file = prepare(env, args.devices, work)
+        print(
+            f"end to end ({backend}):", json.dumps(end_to_end(env, mn_file, work, args)), flush=True
+        )
+        if args.idle:
+            print("idle memory:", json.dumps(idle_memory(env, work, args.idle)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Online monitoring (HJ 212): outlets, devices, the gateway, alarms, sharing."""

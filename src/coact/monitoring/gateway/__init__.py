@@ -1,0 +1,1 @@
+"""The asyncio HJ 212 gateway (handler and simulator import no Django)."""
