@@ -137,7 +137,7 @@ def test_rectification_plan_verification_and_sign_off(
     loaded: None, live_server: Any, new_page: Any, tmp_path: Any
 ) -> None:
     from coact.cases.models import Case
-    from tests.cases.conftest import make_enterprise
+    from tests.conftest import make_enterprise
 
     enterprise = make_enterprise("MA1AAAA1X", "320682", "如皋甲化工有限公司", 120.58, 32.38)
     make_user("office", "supervisor")
