@@ -53,6 +53,7 @@ class Rule:
     category: str
     params: Mapping[str, Any]
     source: str
+    label: str = ""  # what people call it (zh); label_en in params for English pages
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
@@ -96,8 +97,9 @@ def rule_book(path: Path | None = None) -> RuleBook:
         kind = spec.get("kind")
         if kind not in known:
             raise RuleFileError(f"{path.name}: rule {name}: unknown kind {kind!r}")
-        params = {k: v for k, v in spec.items() if k not in ("kind", "category", "source")}
-        rules[name] = Rule(name, kind, spec.get("category", "data_quality"), params, spec["source"])
+        params = {k: v for k, v in spec.items() if k not in ("kind", "category", "source", "label")}
+        category = spec.get("category", "data_quality")
+        rules[name] = Rule(name, kind, category, params, spec["source"], spec.get("label", name))
     sets = {k: tuple(v) for k, v in (raw.get("rule_sets") or {}).items()}
     for set_name, names in sets.items():
         for n in names:

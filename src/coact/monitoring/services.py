@@ -494,10 +494,9 @@ def open_alarm_case(alarm: Alarm) -> None:
 
     outlet = alarm.outlet
     rule = rules.rule_book().rules.get(alarm.rule)
+    what = rule.label if rule else alarm.rule
     title = (
-        f"{outlet.enterprise.name} {outlet.name}: {alarm.rule}"
-        if outlet
-        else f"MN {alarm.mn}: {alarm.rule}"
+        f"{outlet.enterprise.name} {outlet.name}: {what}" if outlet else f"MN {alarm.mn}: {what}"
     )
     description = f"{alarm.message}\n{rule.source if rule else ''}".strip()
     key = f"{outlet.pk}:{alarm.rule}" if outlet else f"mn:{alarm.mn}:{alarm.rule}"
