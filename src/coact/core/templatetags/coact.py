@@ -41,3 +41,12 @@ def localized(obj: Any, field: str) -> str:
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def bilingual(text: str) -> str:
+    """``"中文 / English"`` data labels: the part in the page's language."""
+    if not text or " / " not in text:
+        return text
+    chinese, english = text.split(" / ", 1)
+    return english if (get_language() or "").startswith("en") else chinese
