@@ -211,7 +211,7 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good, bad = rows
     keys = {"ok", "error", "crc_ok", "length_ok", "qn", "st", "cn", "pw", "mn", "flag", "cp"}
     assert keys <= set(good)
-    assert good["ok"] and good["error"] is None and good["flag"] == 5
+    assert good["ok"] and good["error"] is None and good["flag"] == "5"  # as sent
     assert good["cp"] == {"DataTime": "20160801085800", "w01018-Rtd": "12.5", "w01018-Flag": "N"}
     assert not bad["ok"] and bad["error"] == "crc-mismatch" and bad["length_ok"]
 

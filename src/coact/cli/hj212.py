@@ -214,6 +214,10 @@ def packet_summary(result: Any) -> dict[str, Any]:
         summary[key] = getattr(packet, key) if packet is not None else None
     if packet is None:
         summary["crc_ok"] = summary["length_ok"] = False
+    # Header fields are printed as sent (strings), like the CP values; Flag included.
+    for key in ("flag", "pnum", "pno"):
+        if summary[key] is not None:
+            summary[key] = str(summary[key])
     summary["cp"] = dict(packet.cp) if packet is not None else {}
     summary["edition"] = packet.edition if packet is not None else None
     summary["crc_variant"] = packet.crc_variant if packet is not None else None
