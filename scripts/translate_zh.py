@@ -17,6 +17,9 @@ import polib
 PO = Path(__file__).resolve().parents[1] / "src/coact/locale/zh_Hans/LC_MESSAGES/django.po"
 
 GLOSSARY = {
+    # --- added by the lead after the page review -------------------------------------------
+    "system": "系统", "online": "在线", "alarm": "报警", "offline": "离线",
+    "indicator status": "指标状态", "task reporting": "任务报送",
     "Administrator": "系统管理员",
     "Supervisor (pollution-prevention office)": "市攻坚办（督办）",
     "Department reporter": "部门填报员",
