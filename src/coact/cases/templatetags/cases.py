@@ -41,3 +41,25 @@ def query_with(context: Any, **changes: Any) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def source_label(code: str) -> str:
+    """Intake source code (vocabulary.yaml) in the page language."""
+    from coact.engines.workflow import vocabulary
+
+    label = (vocabulary().get("sources") or {}).get(code)
+    if not label:
+        return code or "—"
+    return label["en"] if _language().startswith("en") else label["zh"]
+
+
+@register.filter
+def category_label(code: str) -> str:
+    """Complaint category code (categories.yaml, ``group.sub_type``) in the page language."""
+    from coact.engines.sla import complaint_categories
+
+    category = complaint_categories().get(code or "")
+    if category is None:
+        return code or "—"
+    return category.en if _language().startswith("en") else category.zh
