@@ -79,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "10",
     ]
     server = subprocess.Popen(command, env=os.environ.copy())
+    # A plain SIGTERM would end this process without the clean-up below and orphan the
+    # job worker: turn it into SystemExit so `finally` stops both children.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         return server.wait()
     except KeyboardInterrupt:
