@@ -13,6 +13,12 @@ SQLite by default (a fresh file in a temporary directory); PostgreSQL when DATAB
 next to the one named in the URL.
 
     .venv/bin/python bench/bench_gateway.py [--devices 2000] [--rate 6000] [--seconds 20]
+        [--idle 10000] [--simulator pregenerated|classic] [--sim-processes 1]
+
+The load comes from ``python -m coact.monitoring.gateway.simulate --pregenerate``: every packet
+is built before the clock starts, so the simulator's per-packet cost is a socket write and a
+count of the answers; with ``--simulator classic`` each packet is built as it is sent (the
+simulator then competes with the gateway for the CPU on a small machine).
 """
 
 from __future__ import annotations
@@ -133,65 +139,110 @@ def start_gateway(env: dict[str, str], port: int, log: Path, *extra: str) -> sub
     raise SystemExit("gateway did not start")
 
 
+def simulator_command(mn_file: Path, port: int, args: argparse.Namespace, part: int) -> list[str]:
+    """One simulator process: its share of the devices (every ``sim_processes``-th line)."""
+    devices, rate = args.devices, args.rate
+    if args.simulator == "classic":
+        return [
+            PY, "-m", "coact.cli", "hj212", "simulate", "--mn-file", str(mn_file),
+            "--devices", str(devices), "--rate", str(rate), "--port", str(port),
+            "--duration", str(args.seconds), "--faults", f"exceed={args.exceed}",
+        ]  # fmt: skip
+    share = mn_file.with_name(f"mn-{part}.txt")
+    lines = mn_file.read_text().splitlines()[:devices]
+    share.write_text("\n".join(lines[part :: args.sim_processes]) + "\n")
+    return [
+        PY, "-m", "coact.monitoring.gateway.simulate", "--pregenerate", "--latencies",
+        "--mn-file", str(share), "--devices", str(devices), "--port", str(port),
+        "--rate", str(rate / args.sim_processes), "--duration", str(args.seconds),
+        "--faults", f"exceed={args.exceed}", "--sample-every", str(args.sample_every),
+        "--seed", str(212 + part),
+    ]  # fmt: skip
+
+
+def run_simulators(
+    env: dict[str, str], mn_file: Path, port: int, args: argparse.Namespace
+) -> list[dict]:
+    parts = 1 if args.simulator == "classic" else args.sim_processes
+    processes = [
+        subprocess.Popen(
+            simulator_command(mn_file, port, args, part),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for part in range(parts)
+    ]
+    summaries = []
+    for process in processes:
+        out, err = process.communicate(timeout=args.seconds + 600)
+        if process.returncode:
+            raise SystemExit(f"simulator failed: {err[-2000:]}")
+        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    return summaries
+
+
+def percentile(ordered: list[float], p: float) -> float | None:
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else None
+
+
+def merge(summaries: list[dict]) -> dict:
+    """Sums of the simulators; the run lasts as long as the slowest; latencies pooled."""
+    seconds = max(s["seconds"] for s in summaries)
+    answered = sum(s["answered"] for s in summaries)
+    out = {
+        "connected": sum(s["connected"] for s in summaries),
+        "sent": sum(s["sent"] for s in summaries),
+        "answered": answered,
+        "seconds": seconds,
+        "answered_per_s": round(answered / seconds),
+        "ack_ms_p50": summaries[0]["ack_ms_p50"],
+        "ack_ms_p99": summaries[0]["ack_ms_p99"],
+    }
+    pooled = sorted(x for s in summaries for x in s.get("latencies_ms") or [])
+    if pooled:
+        out.update(ack_ms_p50=percentile(pooled, 0.5), ack_ms_p99=percentile(pooled, 0.99))
+        out["ack_samples"] = len(pooled)
+    if "cpu_seconds" in summaries[0]:
+        out["simulator_cpu_pct"] = round(100 * sum(s["cpu_seconds"] for s in summaries) / seconds)
+    if "pregenerate_seconds" in summaries[0]:
+        out["pregenerate_s"] = max(s["pregenerate_seconds"] for s in summaries)
+    return out
+
+
 def end_to_end(env: dict[str, str], mn_file: Path, work: Path, args: argparse.Namespace) -> dict:
     port = free_port()
     gateway = start_gateway(env, port, work / "gateway.log")
     cpu_before = cpu_seconds(gateway.pid)
-    sim = subprocess.run(
-        [
-            PY,
-            "-m",
-            "coact.cli",
-            "hj212",
-            "simulate",
-            "--mn-file",
-            str(mn_file),
-            "--devices",
-            str(args.devices),
-            "--rate",
-            str(args.rate),
-            "--port",
-            str(port),
-            "--duration",
-            str(args.seconds),
-            "--faults",
-            f"exceed={args.exceed}",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=args.seconds + 600,
-    )
+    simulators = merge(run_simulators(env, mn_file, port, args))
     cpu = cpu_seconds(gateway.pid) - cpu_before
     peak_rss = rss_mb(gateway.pid)
     time.sleep(2.0)  # let the alarm thread finish the last batches
     gateway.terminate()
     gateway.wait(timeout=60)
-    summary = json.loads(sim.stdout.strip().splitlines()[-1])
     stored = json.loads(
         subprocess.run(
             [PY, "-c", RESULTS], env=env, capture_output=True, text=True, check=True
         ).stdout
     )
+    seconds = simulators["seconds"]
+    processes = 1 if args.simulator == "classic" else args.sim_processes
     return {
+        "simulator": f"{args.simulator} x{processes}",
         "devices": args.devices,
-        "connected": summary["connected"],
         "offered_rate": args.rate,
-        "sent": summary["sent"],
-        "answered": summary["answered"],
-        "seconds": summary["seconds"],
-        "answered_per_s": round(summary["answered"] / summary["seconds"]),
+        **simulators,
         "stored_raw_rows": stored["raw"],
-        "stored_per_s": round(stored["raw"] / summary["seconds"]),
+        "stored_per_s": round(stored["raw"] / seconds),
         "readings": stored["readings"],
-        "ack_ms_p50": summary["ack_ms_p50"],
-        "ack_ms_p99": summary["ack_ms_p99"],
         "alarms": stored["alarms"],
         "alarm_cases": stored["cases"],
         "alarm_to_case_s_p50": stored["alarm_p50"],
         "alarm_to_case_s_p99": stored["alarm_p99"],
         "alarm_to_case_s_max": stored["alarm_max"],
         "gateway_cpu_s": round(cpu, 1),
+        "gateway_cpu_pct_of_run": round(100 * cpu / seconds),
         "gateway_rss_mb": round(peak_rss, 1),
     }
 
@@ -249,8 +300,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--exceed", type=float, default=0.0005, help="share of exceeding packets")
     parser.add_argument("--idle", type=int, default=10_000, help="idle connections (0: skip)")
+    parser.add_argument(
+        "--simulator",
+        choices=("pregenerated", "classic"),
+        default="pregenerated",
+        help="pregenerated: packets built before the clock starts (default); classic: the"
+        " `coact hj212 simulate` command, which builds each packet when it sends it",
+    )
+    parser.add_argument("--sim-processes", type=int, default=1, help="pregenerated simulators")
+    parser.add_argument("--sample-every", type=int, default=16, help="time 1 answer in N")
+    parser.add_argument("--no-codec", action="store_true", help="skip the codec figures")
     args = parser.parse_args()
-    print("codec:", json.dumps(codec_throughput()), flush=True)
+    if not args.no_codec:
+        print("codec:", json.dumps(codec_throughput()), flush=True)
     with tempfile.TemporaryDirectory(prefix="coact-bench-gw-") as tmp:
         work = Path(tmp)
         env, backend = database_env(work)

@@ -62,6 +62,7 @@ class Item:
     kind: str | None = None
     data_time: dt.datetime | None = None
     values: dict[str, dict[str, Any]] | None = None
+    values_json: str | None = None  # ``values`` encoded, when the event loop did it already
     replies: list[bytes] = field(default_factory=list)
     findings: list[rules.Finding] = field(default_factory=list)
     quarantine: str | None = None

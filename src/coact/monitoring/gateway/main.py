@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
+from collections.abc import Callable
 
 from .handler import Limits
 from .server import DeviceDirectoryCache, Gateway, GatewayConfig, serve
+
+log = logging.getLogger("coact.monitoring.gateway")
 
 
 def raise_fd_limit(wanted: int = 65536) -> int:
@@ -17,6 +21,19 @@ def raise_fd_limit(wanted: int = 65536) -> int:
     if target > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (its sockets, transports and scheduler are
+    C, not Python: measured, it cuts the gateway's event-loop thread by about a third), else
+    asyncio's. ``COACT_GATEWAY_LOOP=asyncio`` forces asyncio's."""
+    if os.environ.get("COACT_GATEWAY_LOOP", "").lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def run_gateway(
@@ -52,5 +69,8 @@ def run_gateway(
         DeviceDirectoryCache(services.device_directory),
         services.after_batch if alarms else None,
     )
-    asyncio.run(serve(gateway, stop_after=stop_after, status_every=status_every))
+    factory = loop_factory()
+    log.info("event loop: %s", "uvloop" if factory else "asyncio")
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(serve(gateway, stop_after=stop_after, status_every=status_every))
     return 0

@@ -16,15 +16,26 @@ probabilities per packet:
 
 ``--rate`` is the total packet rate of all devices together. One scheduler tick every 10 ms
 sends the packets that are due, round-robin over the devices.
+
+``pregenerate=True`` (:class:`PregeneratedSimulator`, used by ``bench/bench_gateway.py``) builds
+every packet of the run before the clock starts (distinct QN, valid CRC, the same faults except
+``split``), so that the timed phase only writes bytes and counts answers: the simulator then
+costs a few microseconds per packet and measures the gateway, not itself. Answers are counted
+with ``bytes.count(b"CN=9014")``; answer latency is sampled on one packet in ``sample_every``.
+Run it as ``python -m coact.monitoring.gateway.simulate --pregenerate ...`` (same options as
+``coact hj212 simulate``), in one or several processes.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import random
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -140,6 +151,14 @@ def parse_faults(text: str) -> dict[str, float]:
         if not 0 <= out[name] <= 1:
             raise ValueError(f"fault {name}: probability {value} is not between 0 and 1")
     return out
+
+
+def pick_fault(rng: random.Random, faults: dict[str, float]) -> str | None:
+    """The fault of the next packet (each tried in turn with its probability), or None."""
+    for name, probability in faults.items():
+        if probability and rng.random() < probability:
+            return name
+    return None
 
 
 class PacketFactory:
@@ -364,10 +383,7 @@ class Simulator:
     # --- sending ---------------------------------------------------------------------------
 
     def _fault(self) -> str | None:
-        for name, probability in self.faults.items():
-            if probability and self.rng.random() < probability:
-                return name
-        return None
+        return pick_fault(self.rng, self.faults)
 
     def send_one(self, device: SimDevice) -> bool:
         connection = self.connections.get(device.mn)
@@ -455,9 +471,248 @@ class Simulator:
             await asyncio.sleep(0.05)
 
 
-def run_simulation(**kwargs: Any) -> dict[str, Any]:
+class CountingConnection(asyncio.Protocol):
+    """A device connection of the pregenerated run: counts answers, times sampled ones."""
+
+    __slots__ = ("buffer", "samples", "sim", "transport")
+
+    def __init__(self, sim: PregeneratedSimulator) -> None:
+        self.sim = sim
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.samples: dict[bytes, float] = {}  # b"QN=..." -> perf_counter at send
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.buffer:
+            data = self.buffer + data
+        end = data.rfind(b"\n") + 1  # whole lines only: a reply may be cut between reads
+        self.buffer = data[end:][-4096:]
+        if not end:
+            return
+        lines = data[:end]
+        sim = self.sim
+        answers = lines.count(b"CN=9014")
+        sim.answered += answers
+        sim.other_replies += lines.count(b"\n") - answers
+        if answers:
+            sim.last_answer = time.perf_counter()
+        if self.samples:
+            for qn in [qn for qn in self.samples if qn in lines]:
+                sim.latencies.append(sim.last_answer - self.samples.pop(qn))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+
+class PregeneratedSimulator:
+    """All packets built before the timed phase; the timed loop writes bytes and counts."""
+
+    def __init__(
+        self,
+        devices: Sequence[SimDevice],
+        host: str = "127.0.0.1",
+        port: int = 9212,
+        rate: float = 100.0,
+        faults: dict[str, float] | None = None,
+        duration: float = 10.0,
+        count: int | None = None,
+        seed: int = 212,
+        connect_concurrency: int = 200,
+        kind_mix: Sequence[tuple[str, float]] | None = None,
+        sample_every: int = 16,
+        tick: float = 0.005,
+        max_packets: int = 3_000_000,
+        keep_latencies: bool = False,
+    ) -> None:
+        if not devices:
+            raise ValueError("no devices to simulate")
+        if faults and faults.get("split"):
+            raise ValueError("the split fault needs timed writes: run without --pregenerate")
+        self.devices = list(devices)
+        self.host, self.port, self.rate, self.duration = host, port, rate, duration
+        self.total = count if count is not None else math.ceil(rate * duration)
+        if self.total > max_packets:
+            raise ValueError(f"{self.total} packets to pregenerate exceed {max_packets}")
+        self.faults = faults or {}
+        self.rng = random.Random(seed)
+        self.factory = PacketFactory(self.rng, kind_mix)
+        self.sample_every = max(1, sample_every)
+        self.tick = tick
+        self.keep_latencies = keep_latencies
+        self.connect_concurrency = connect_concurrency
+        self.stats = Stats()
+        self.answered = 0
+        self.other_replies = 0
+        self.last_answer = 0.0
+        self.latencies: list[float] = []
+        self.connections: list[CountingConnection | None] = [None] * len(self.devices)
+        self.schedule: list[tuple[int, bytes, bytes]] = []  # (device index, packet, b"QN=...")
+
+    # --- before the clock ------------------------------------------------------------------
+
+    def pregenerate(self) -> float:
+        """Build ``total`` packets round-robin over the devices; returns the seconds it took."""
+        started = time.perf_counter()
+        stats, factory, devices = self.stats, self.factory, self.devices
+        for number in range(self.total):
+            index = number % len(devices)
+            fault = pick_fault(self.rng, self.faults)
+            prefix = b""
+            if fault == "garbage":
+                prefix = bytes(self.rng.getrandbits(8) for _ in range(self.rng.randint(1, 60)))
+                stats.faults["garbage"] = stats.faults.get("garbage", 0) + 1
+                fault = None
+            cn = (
+                "2061"
+                if fault == "exceed"
+                else "2011"
+                if fault == "clock-drift"
+                else factory.choose_cn()
+            )
+            packet, qn = factory.build(devices[index], cn, fault)
+            if fault not in NO_ANSWER:
+                stats.expected_answers += 1
+            if fault:
+                stats.faults[fault] = stats.faults.get(fault, 0) + 1
+            stats.kinds[cn] = stats.kinds.get(cn, 0) + 1
+            self.schedule.append((index, prefix + packet, b"QN=" + qn.encode("ascii")))
+        return time.perf_counter() - started
+
+    async def _connect(self, index: int, gate: asyncio.Semaphore) -> None:
+        loop = asyncio.get_running_loop()
+        async with gate:
+            try:
+                _transport, protocol = await loop.create_connection(
+                    lambda: CountingConnection(self), self.host, self.port
+                )
+            except OSError:
+                self.stats.connect_errors += 1
+                return
+        self.connections[index] = protocol
+
+    async def connect_all(self) -> None:
+        gate = asyncio.Semaphore(self.connect_concurrency)
+        await asyncio.gather(*(self._connect(i, gate) for i in range(len(self.devices))))
+
+    # --- the timed phase -------------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        generate_s = self.pregenerate()
+        await self.connect_all()
+        cpu_before = time.process_time()
+        started = time.perf_counter()
+        sent = await self._send_timed(started)
+        send_s = time.perf_counter() - started
+        await self._drain(sent, 5.0)
+        end = max(self.last_answer, started + send_s)
+        elapsed = end - started
+        cpu = time.process_time() - cpu_before
+        connected = sum(1 for c in self.connections if c and c.transport is not None)
+        for connection in self.connections:
+            if connection is not None and connection.transport is not None:
+                connection.transport.close()
+        await asyncio.sleep(0)
+        summary = self._summary(sent, elapsed, send_s, generate_s)
+        summary.update(connected=connected, cpu_seconds=round(cpu, 2))
+        return summary
+
+    async def _send_timed(self, started: float) -> int:
+        """Each tick writes the packets due by then (cumulative, so a late tick catches up).
+        Bounded by the schedule; returns the packets written (dead connections skipped)."""
+        schedule, connections = self.schedule, self.connections
+        rate, tick, sample_every = self.rate, self.tick, self.sample_every
+        perf = time.perf_counter
+        position, total, sent = 0, len(schedule), 0
+        while position < total:
+            await asyncio.sleep(tick)
+            due = min(total, int((perf() - started) * rate) + 1)
+            for number in range(position, due):
+                index, packet, qn = schedule[number]
+                connection = connections[index]
+                if connection is None or connection.transport is None:
+                    continue
+                connection.transport.write(packet)
+                sent += 1
+                if number % sample_every == 0:
+                    connection.samples[qn] = perf()
+            position = max(position, due)
+        return sent
+
+    async def _drain(self, sent: int, wait: float) -> None:
+        deadline = time.perf_counter() + wait
+        while time.perf_counter() < deadline and self.answered < self.stats.expected_answers:
+            await asyncio.sleep(0.02)
+
+    def _summary(self, sent: int, elapsed: float, send_s: float, generate_s: float) -> dict:
+        stats = self.stats
+        stats.sent, stats.answered = sent, self.answered
+        stats.latencies, stats.other_replies = self.latencies, self.other_replies
+        summary = stats.summary()
+        summary.update(
+            latencies_ms=[round(x * 1000, 2) for x in self.latencies]
+            if self.keep_latencies
+            else None,
+            seconds=round(elapsed, 3),
+            send_seconds=round(send_s, 3),
+            pregenerate_seconds=round(generate_s, 2),
+            answered_per_s=round(self.answered / elapsed) if elapsed > 0 else None,
+            devices=len(self.devices),
+            latency_samples=len(self.latencies),
+        )
+        return summary
+
+
+def run_simulation(pregenerate: bool = False, **kwargs: Any) -> dict[str, Any]:
+    if pregenerate:
+        kwargs.pop("acked_file", None)
+        return asyncio.run(PregeneratedSimulator(**kwargs).run())
+    kwargs.pop("sample_every", None)
     return asyncio.run(Simulator(**kwargs).run())
 
 
 def dumps(summary: dict[str, Any]) -> str:
     return json.dumps(summary, ensure_ascii=False, sort_keys=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m coact.monitoring.gateway.simulate``: the simulator without the ``coact`` CLI
+    (no Django), with the pregenerated mode the benchmark uses."""
+    parser = argparse.ArgumentParser(description="HJ 212 device simulator (loopback load)")
+    parser.add_argument("--mn-file", required=True, help="MN,PW[,air|water] per line")
+    parser.add_argument("--devices", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=50.0, help="packets/s of all devices")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9212)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--faults", default="")
+    parser.add_argument("--seed", type=int, default=212)
+    parser.add_argument("--pregenerate", action="store_true", help="build packets before the run")
+    parser.add_argument("--sample-every", type=int, default=16, help="time 1 answer in N")
+    parser.add_argument("--latencies", action="store_true", help="print the sampled latencies")
+    args = parser.parse_args(argv)
+    if args.rate <= 0 or args.devices <= 0:
+        print("--rate and --devices must be positive", file=sys.stderr)
+        return 2
+    devices = load_devices(Path(args.mn_file))[: args.devices]
+    options: dict[str, Any] = dict(
+        devices=devices,
+        host=args.host,
+        port=args.port,
+        rate=args.rate,
+        faults=parse_faults(args.faults),
+        duration=args.duration,
+        count=args.count,
+        seed=args.seed,
+    )
+    if args.pregenerate:
+        options.update(sample_every=args.sample_every, keep_latencies=args.latencies)
+    print(dumps(run_simulation(pregenerate=args.pregenerate, **options)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

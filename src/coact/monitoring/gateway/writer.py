@@ -29,8 +29,36 @@ log = logging.getLogger("coact.monitoring.gateway")
 # SQLite has one write lock per file. A second writing thread (alarms) that meets a group
 # commit waits in SQLite's busy handler, which polls with sleeps of up to 100 ms, and keeps
 # losing the race against the next commit. Both threads take this process lock around their
-# write transactions instead: the handoff is immediate and neither starves.
-DB_WRITE_LOCK = threading.Lock()
+# write transactions instead: the handoff is immediate and neither starves. PostgreSQL takes
+# concurrent writers, so there the lock is not taken (it only made the writer wait for cases).
+
+
+class DatabaseWriteLock:
+    """``with DB_WRITE_LOCK:`` -- a process lock when the default database is SQLite, else
+    nothing. The vendor is read once, at the first use (after Django is set up)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._needed: bool | None = None
+
+    def _is_needed(self) -> bool:
+        if self._needed is None:
+            from django.db import connections
+
+            self._needed = connections["default"].vendor == "sqlite"
+        return self._needed
+
+    def __enter__(self) -> DatabaseWriteLock:
+        if self._is_needed():
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._is_needed():
+            self._lock.release()
+
+
+DB_WRITE_LOCK = DatabaseWriteLock()
 
 
 class GroupCommitWriter(threading.Thread):
@@ -50,6 +78,7 @@ class GroupCommitWriter(threading.Thread):
         self.periodic = periodic
         self.max_batch = max_batch
         self.linger = linger
+        self.full = max(1, max_batch // 10)  # a backlog this long needs no lingering
         self.store = store or BatchStore()
         self._queue: deque[Item] = deque()
         self._wake = threading.Event()
@@ -62,6 +91,14 @@ class GroupCommitWriter(threading.Thread):
     @property
     def backlog(self) -> int:
         return len(self._queue)
+
+    def lag(self) -> float:
+        """Seconds since the receipt of the oldest item waiting for a commit (0: none)."""
+        try:
+            oldest = self._queue[0].received_at
+        except IndexError:
+            return 0.0
+        return time.time() - oldest.timestamp()
 
     def submit(self, item: Item) -> None:
         self._queue.append(item)
@@ -87,8 +124,8 @@ class GroupCommitWriter(threading.Thread):
                 self._guard(self.periodic)
             if not self._queue:
                 continue
-            if self.linger and not self._stopping.is_set():
-                time.sleep(self.linger)  # let more items join this commit
+            if self.linger and len(self._queue) < self.full and not self._stopping.is_set():
+                time.sleep(self.linger)  # let more items join this commit (unless enough wait)
             batch = self._take()
             self._commit(batch)
         close_old_connections()
@@ -105,8 +142,7 @@ class GroupCommitWriter(threading.Thread):
     def _commit(self, batch: list[Item]) -> None:
         for attempt in (1, 2):
             try:
-                with DB_WRITE_LOCK:
-                    result = self.store.write(batch)
+                result = self.store.write(batch, DB_WRITE_LOCK)
                 break
             except Exception:
                 log.exception("batch of %s items failed (attempt %s)", len(batch), attempt)
@@ -144,10 +180,26 @@ class AfterCommitWorker(threading.Thread):
         self.work = work
         self.queue: queue.SimpleQueue[BatchResult | None] = queue.SimpleQueue()
         self.done = 0
+        self.calls = 0
+        self.busy_seconds = 0.0
+        self.longest_call = 0.0
+        # Receipt times (epoch s) of the oldest packet queued and of the batches in work: the
+        # event loop reads them to stop reading when the alarms fall behind.
+        self._oldest_queued: float | None = None
+        self._working_since: float | None = None
 
     def submit(self, result: BatchResult) -> None:
         if result.new_data or result.new_quarantine or result.findings:
+            if self._oldest_queued is None:
+                first = result.first_receipt
+                self._oldest_queued = first.timestamp() if first is not None else time.time()
             self.queue.put(result)
+
+    def lag(self) -> float:
+        """Seconds since the receipt of the oldest packet whose batch is not yet evaluated
+        (0: none waits): receipt -> commit -> alarm thread, the path to an alarm case."""
+        since = [t for t in (self._working_since, self._oldest_queued) if t is not None]
+        return time.time() - min(since) if since else 0.0
 
     def stop(self) -> None:
         self.queue.put(None)
@@ -159,6 +211,8 @@ class AfterCommitWorker(threading.Thread):
             result = self.queue.get()
             if result is None:
                 break
+            # Reset before draining: a batch queued meanwhile keeps an (older) stamp.
+            self._working_since, self._oldest_queued = self._oldest_queued, None
             # Merge everything queued meanwhile: one evaluation per outlet and period, not one
             # per batch, so the alarm thread never falls behind the writer.
             merged = [result]
@@ -168,10 +222,16 @@ class AfterCommitWorker(threading.Thread):
                     self.queue.put(None)
                     break
                 merged.append(more)
+            started = time.perf_counter()
             try:
                 self.work(merged)
             except Exception:
                 log.exception("alarm evaluation failed")
                 close_old_connections()
+            took = time.perf_counter() - started
+            self.calls += 1
+            self.busy_seconds += took
+            self.longest_call = max(self.longest_call, took)
             self.done += len(merged)
+            self._working_since = None
         close_old_connections()
