@@ -11,6 +11,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches() -> None:
+    """Per-process caches that hold rows (the gateway's device contexts) must not carry rows
+    of an earlier test's database into the next test, browser tests included."""
+    from coact.monitoring import services as monitoring
+
+    monitoring._contexts.clear()
+    monitoring._subscriptions.clear()
+    monitoring._bulk_loaded[0] = 0.0
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     from coact.plan import services

@@ -61,12 +61,3 @@ def login(page: Any, base_url: str, username: str, password: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login" not in url)
 
-
-@pytest.fixture(autouse=True)
-def fresh_content_types(transactional_db: Any) -> None:
-    """Each browser test starts from a flushed database whose content types were re-created
-    with new ids: drop Django's in-memory ContentType cache so audit entries (which point at
-    content types) do not reference the ids of a previous test's database."""
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.clear_cache()

@@ -137,12 +137,3 @@ def local_hour(hours_back: int = 1) -> dt.datetime:
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
     return now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=hours_back)
 
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> None:
-    """The gateway's per-process caches must not carry rows of an earlier test."""
-    from coact.monitoring import services
-
-    services._contexts.clear()
-    services._subscriptions.clear()
-    services._bulk_loaded[0] = 0.0
