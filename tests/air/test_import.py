@@ -72,6 +72,10 @@ def test_a_corrected_value_keeps_before_and_after(stations, jan_slice: Path) -> 
     assert (batch.created, batch.updated) == (0, 1)
     correction = Correction.objects.get()
     assert correction.changes == {"pm25": [before, 400.0]} and correction.batch == batch
+    from coact.core.audit import history_for
+
+    audit = history_for(correction.value).first()  # the one audit trail has it too
+    assert audit is not None and audit.changes_dict["pm25"] == [before, 400.0]
     row = correction.value
     assert (row.station.code, row.pm25) == ("1170A", 400.0)
     # PM2.5 1-h 400 is above the 350 breakpoint of the 24-h table used for hourly AQI: IAQI > 400.

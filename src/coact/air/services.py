@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from coact.core.audit import log_bulk_changes
 from coact.core.importing import ImportRejected, RowError
 from coact.core.models import Region
 from coact.engines import airio, aqi, evaluation
@@ -341,6 +342,12 @@ def _update(
         }
         corrections.append(Correction(value_id=int(pk), batch=batch, changes=diff))
     Correction.objects.bulk_create(corrections, batch_size=BATCH_SIZE)
+    # The same before/after also goes into the one audit trail (bulk updates send no signals).
+    log_bulk_changes(
+        HourlyValue,
+        [(c.value_id, f"station-hour {c.value_id}", c.changes) for c in corrections],
+        actor=batch.imported_by,
+    )
 
 
 # --- imports --------------------------------------------------------------------------------

@@ -41,3 +41,31 @@ def acting_as(user: Any, remote_addr: str | None = None) -> Iterator[None]:
     """Attribute every change inside the block to ``user`` (jobs, command-line imports)."""
     with set_actor(user, remote_addr=remote_addr):
         yield
+
+
+def log_bulk_changes(
+    model: type[models.Model],
+    changes: list[tuple[int, str, dict[str, list[Any]]]],
+    actor: Any = None,
+) -> None:
+    """Audit entries for rows changed by a bulk update, which sends no model signals:
+    ``changes`` holds (primary key, short description, {field: [before, after]})."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(pk),
+            object_id=pk,
+            object_repr=text[:200],
+            action=LogEntry.Action.UPDATE,
+            timestamp=now,
+            changes=diff,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        for pk, text, diff in changes
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=2000)
