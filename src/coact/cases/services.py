@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -29,6 +27,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coact.core.audit import log_bulk_changes, log_update
 from coact.core.models import Department, Enterprise, Notification, Region, Role, User
 from coact.engines import sla as sla_engine
 from coact.engines import workdays
@@ -644,9 +643,7 @@ def _jsonable(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def _audit(case: Case, changes: dict[str, Any], actor: User | None) -> None:
     # Conditional UPDATEs bypass model signals, so the audit entry is written explicitly.
-    LogEntry.objects.log_create(
-        case, action=LogEntry.Action.UPDATE, force_log=True, changes=changes, actor=actor
-    )
+    log_update(case, changes, actor)
 
 
 def _state_fields(
@@ -1040,7 +1037,6 @@ def _escalate(now: dt.datetime, recipients: _Recipients) -> tuple[dict[int, int]
     counts: dict[int, int] = defaultdict(int)
     notes, updates, logs = [], [], []
     changed: dict[tuple[int, dt.datetime | None], list[int]] = defaultdict(list)
-    content_type = ContentType.objects.get_for_model(Case)
     for row in rows:
         plan = [(lvl, action, _parse(at)) for lvl, action, at in row["escalation_plan"]]
         level = max((lvl for lvl, _a, at in plan if at < now), default=row["escalation_level"])
@@ -1071,20 +1067,16 @@ def _escalate(now: dt.datetime, recipients: _Recipients) -> tuple[dict[int, int]
             )
         )
         logs.append(
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(row["id"]),
-                object_id=row["id"],
-                object_repr=row["number"],
-                action=LogEntry.Action.UPDATE,
-                timestamp=now,
-                changes={"escalation_level": [str(row["escalation_level"]), str(level)]},
+            (
+                row["id"],
+                row["number"],
+                {"escalation_level": [str(row["escalation_level"]), str(level)]},
             )
         )
     for (level, upcoming), ids in changed.items():
         _update_ids(ids, escalation_level=level, next_escalation_at=upcoming)
     CaseUpdate.objects.bulk_create(updates, batch_size=2000)
-    LogEntry.objects.bulk_create(logs, batch_size=2000)
+    log_bulk_changes(Case, logs, timestamp=now)
     Notification.objects.bulk_create(notes, batch_size=2000, ignore_conflicts=True)
     return dict(counts), len(notes)
 

@@ -43,10 +43,19 @@ def acting_as(user: Any, remote_addr: str | None = None) -> Iterator[None]:
         yield
 
 
+def log_update(obj: models.Model, changes: dict[str, Any], actor: Any = None) -> None:
+    """Audit one change made with ``QuerySet.update()`` (a conditional update, the concurrency
+    guard), which sends no model signals: ``changes`` is {field: [before, after]}."""
+    LogEntry.objects.log_create(
+        obj, action=LogEntry.Action.UPDATE, force_log=True, changes=changes, actor=actor
+    )
+
+
 def log_bulk_changes(
     model: type[models.Model],
     changes: list[tuple[int, str, dict[str, list[Any]]]],
     actor: Any = None,
+    timestamp: Any = None,
 ) -> None:
     """Audit entries for rows changed by a bulk update, which sends no model signals:
     ``changes`` holds (primary key, short description, {field: [before, after]})."""
@@ -54,7 +63,7 @@ def log_bulk_changes(
     from django.utils import timezone
 
     content_type = ContentType.objects.get_for_model(model)
-    now = timezone.now()
+    now = timestamp or timezone.now()
     entries = [
         LogEntry(
             content_type=content_type,

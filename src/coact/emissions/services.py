@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from coact.core.audit import log_update
 from coact.core.models import User
 from coact.plan import services as plan_services
 
@@ -246,14 +247,7 @@ def publish_scenario(scenario: Scenario, by: User, plan: Any | None = None) -> l
 
 def _log_unpublished(scenario: Scenario) -> None:
     # .update() bypasses the audit signals, so the change of state is logged explicitly.
-    from auditlog.models import LogEntry
-
-    LogEntry.objects.log_create(
-        scenario,
-        action=LogEntry.Action.UPDATE,
-        force_log=True,
-        changes={"published": ["True", "False (superseded by another scenario)"]},
-    )
+    log_update(scenario, {"published": ["True", "False (superseded by another scenario)"]})
 
 
 # --- inventories -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from coact.core.audit import log_update
 from coact.core.models import Department, Region, Role, User
 from coact.engines import planfile, progress
 
@@ -339,15 +340,7 @@ def _claim(obs: Observation, new_state: str, reviewer: User | None, comment: str
 
 
 def _log_state_change(obs: Observation, old_state: str) -> None:
-    # .update() bypasses model signals, so the audit entry is written explicitly.
-    from auditlog.models import LogEntry
-
-    LogEntry.objects.log_create(
-        obs,
-        action=LogEntry.Action.UPDATE,
-        force_log=True,
-        changes={"state": [old_state, obs.state]},
-    )
+    log_update(obs, {"state": [old_state, obs.state]})
 
 
 def _approve(obs: Observation, reviewer: User | None, comment: str) -> Observation:
@@ -578,14 +571,7 @@ def review_task_report(
             raise Conflict("this report was already reviewed")
         old = report.state
         report.refresh_from_db()
-        from auditlog.models import LogEntry
-
-        LogEntry.objects.log_create(
-            report,
-            action=LogEntry.Action.UPDATE,
-            force_log=True,
-            changes={"state": [old, report.state]},
-        )
+        log_update(report, {"state": [old, report.state]})
         bump_data_version(report.task.plan_id)
     return report
 
