@@ -15,6 +15,10 @@ SHARED = REPO.parent / "shared"
 def fresh_process_caches() -> None:
     """Per-process caches that hold rows (the gateway's device contexts) must not carry rows
     of an earlier test's database into the next test, browser tests included."""
+    from django.apps import apps
+
+    if not apps.ready:  # pure engine tests run without Django (-p no:django)
+        return
     from coact.monitoring import services as monitoring
 
     monitoring._contexts.clear()
