@@ -137,6 +137,29 @@ def _parse_values(
     return values
 
 
+def _known_stations(
+    stations: pd.Series,
+    good_time: np.ndarray,
+    known_stations: Collection[str] | None,
+    line_numbers: np.ndarray,
+    file: str,
+    problems: list[Problem],
+) -> np.ndarray:
+    """Mask of rows whose station is known; each unknown one (on a row with a good time) is
+    reported by file and line."""
+    good_station = _station_ok(stations, known_stations)
+    for i in np.flatnonzero(good_time & ~good_station):
+        problems.append(
+            Problem(
+                file,
+                int(line_numbers[i]),
+                "station",
+                f"unknown station {stations.iat[i]!r}; row skipped",
+            )
+        )
+    return good_station
+
+
 def _station_ok(codes: pd.Series, known: Collection[str] | None) -> np.ndarray:
     pattern = re.compile(_screening()["station_code_pattern"])
     verdict = {code: bool(pattern.match(code)) for code in pd.unique(codes)}
@@ -243,17 +266,9 @@ def read_cnemc_long(
     line_numbers = np.asarray(lines, dtype=np.int64)
     time, good_time = _date_hour_time(raw["date"], raw["hour"], line_numbers, file, problems)
     stations = raw["station"].str.strip()
-    good_station = _station_ok(stations, known_stations)
-    for i in np.flatnonzero(good_time & ~good_station):
-        problems.append(
-            Problem(
-                file,
-                int(line_numbers[i]),
-                "station",
-                f"unknown station {stations.iat[i]!r}; row skipped",
-            )
-        )
-    keep = good_time & good_station
+    keep = good_time & _known_stations(
+        stations, good_time, known_stations, line_numbers, file, problems
+    )
     series = [c for c in header if c not in ("date", "hour", "station")]
     frame = pd.DataFrame({"station": stations[keep].to_numpy(), "time": time[keep].to_numpy()})
     kept_lines = line_numbers[keep]
@@ -349,17 +364,9 @@ def read_generic_csv(
             )
         )
     stations = raw["station"].str.strip()
-    good_station = _station_ok(stations, known_stations)
-    for i in np.flatnonzero(good_time & ~good_station):
-        problems.append(
-            Problem(
-                file,
-                int(line_numbers[i]),
-                "station",
-                f"unknown station {stations.iat[i]!r}; row skipped",
-            )
-        )
-    keep = good_time & good_station
+    keep = good_time & _known_stations(
+        stations, good_time, known_stations, line_numbers, file, problems
+    )
     frame = pd.DataFrame({"station": stations[keep].to_numpy(), "time": time[keep].to_numpy()})
     kept_lines = line_numbers[keep]
     for column in (c for c in header if c not in ("station", "time")):

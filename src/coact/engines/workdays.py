@@ -42,8 +42,22 @@ END_OF_DAY = dt.time(23, 59, 59)
 UNITS = ("working_days", "calendar_days", "hours")
 
 
+class _CalendarEstimate:
+    """Shared by results that say which years Monday-Friday stood in for the official calendar."""
+
+    estimated_years: tuple[int, ...]
+
+    @property
+    def calendar_estimated(self) -> bool:
+        return bool(self.estimated_years)
+
+    @property
+    def warning(self) -> str | None:
+        return _estimate_warning(self.estimated_years)
+
+
 @dataclass(frozen=True)
-class Deadline:
+class Deadline(_CalendarEstimate):
     """A computed due moment, with a flag when part of the count was estimated.
 
     ``estimated_years`` lists years outside the official calendar data that were crossed;
@@ -53,29 +67,13 @@ class Deadline:
     due: dt.datetime
     estimated_years: tuple[int, ...] = ()
 
-    @property
-    def calendar_estimated(self) -> bool:
-        return bool(self.estimated_years)
-
-    @property
-    def warning(self) -> str | None:
-        return _estimate_warning(self.estimated_years)
-
 
 @dataclass(frozen=True)
-class WorkdayCount:
+class WorkdayCount(_CalendarEstimate):
     """A number of working days, with the same estimate flag as :class:`Deadline`."""
 
     days: int
     estimated_years: tuple[int, ...] = ()
-
-    @property
-    def calendar_estimated(self) -> bool:
-        return bool(self.estimated_years)
-
-    @property
-    def warning(self) -> str | None:
-        return _estimate_warning(self.estimated_years)
 
 
 @dataclass(frozen=True)
