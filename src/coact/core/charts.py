@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 STATUS_COLOURS = {
     "achieved": "#2e7d32",
     "on_track": "#66bb6a",
@@ -151,8 +153,8 @@ def scatter_map(
     points: Sequence[dict[str, Any]],
     *,
     title: str = "",
-    x_name: str = "lon",
-    y_name: str = "lat",
+    x_name: str = gettext_lazy("Longitude"),
+    y_name: str = gettext_lazy("Latitude"),
     symbol_size: int = 18,
 ) -> dict[str, Any]:
     """Points on plain x/y value axes (e.g. lon/lat, no basemap): ``points`` are dicts with
