@@ -136,4 +136,3 @@ def local_hour(hours_back: int = 1) -> dt.datetime:
     """The start of an hour in Beijing time, naive (as DataTime is sent)."""
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
     return now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=hours_back)
-

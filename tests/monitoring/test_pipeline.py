@@ -40,6 +40,23 @@ def test_hourly_values_are_stored_and_answered(pipeline: Any) -> None:
     assert not pipeline.alarms  # 20 x (21-6)/(21-8) = 23.1 < 50: compliant
 
 
+def test_archive_keeps_any_bytes_exactly(pipeline: Any) -> None:
+    """Bytes that COPY's text format must escape (tab, newline, backslash, NUL, non-UTF-8)
+    come back unchanged from the archive, on SQLite and on PostgreSQL, next to a good packet
+    of the same batch."""
+    from coact.monitoring.models import RawPacket, Reading
+
+    segment = b"\t\\N\x00\xff\xfe\\x41 \xe6\xb1\xa1"
+    bad = b"##%04d" % len(segment) + segment + b"ABCD"  # a frame with a wrong CRC
+    good = packet(MN_A, "2061", local_hour(3), {"a21026": 12.0})
+    items = pipeline.send(bad + b"\r\n" + good)  # (encode_packet ends with CR LF)
+    assert [i.status for i in items] == ["rejected", "accepted"]
+    stored = {row.status: bytes(row.data) for row in RawPacket.objects.all()}
+    assert stored["rejected"] == bad
+    assert stored["accepted"] == good.removesuffix(b"\r\n")
+    assert Reading.objects.get().values["a21026"]["Avg"] == 12.0
+
+
 def test_unknown_mn_and_wrong_password_are_quarantined_and_alarmed(pipeline: Any) -> None:
     from coact.monitoring.models import Alarm, QuarantineEntry, RawPacket, Reading
 

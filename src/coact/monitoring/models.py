@@ -150,8 +150,10 @@ class Reading(models.Model):
     the period (HJ 212-2017 6.6) or the sampling moment for realtime data.
     """
 
-    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on the keys: "reading_series" starts with outlet and the
+    # unique constraint with device, and every index costs each of thousands of inserts a second.
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+", db_index=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=10)
     data_time = models.DateTimeField()
     received_at = models.DateTimeField()
@@ -191,8 +193,8 @@ class RawPacket(models.Model):
     device = models.ForeignKey(
         Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    outlet = models.ForeignKey(
-        Outlet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    outlet = models.ForeignKey(  # indexed by "raw_by_outlet" (outlet, received_at)
+        Outlet, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     status = models.CharField(max_length=12, choices=PacketStatus.choices)
     error = models.CharField(max_length=40, blank=True)
