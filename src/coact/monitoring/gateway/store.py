@@ -5,7 +5,8 @@ milliseconds; only after it returns (the transaction committed) are the batch's 
 SQLite runs in WAL mode with ``synchronous=FULL`` on this connection, so a committed batch
 survives a crash of the process and of the machine; PostgreSQL commits are durable with its
 default ``synchronous_commit=on``. Rows are written with ``executemany`` (no model ``save``):
-at thousands of packets per second the ORM's per-object cost would dominate.
+at thousands of packets per second the ORM's per-object cost would dominate (PostgreSQL:
+``COPY``).
 """
 
 from __future__ import annotations
@@ -71,13 +72,11 @@ def insert_rows(
     cursor: Any, head: str, row: str, tail: str, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """SQLite: ``INSERT ... VALUES (...), (...), ...`` with up to ROWS_PER_STATEMENT rows a
-    statement; PostgreSQL: ``executemany`` of the one-row statement.
+    statement; PostgreSQL: ``COPY`` (``copy_rows_postgresql``); others: ``executemany``.
 
     SQLite: one statement per 500 rows, not one step per row (``executemany``): each step
     releases and retakes the GIL, and while the event loop holds it every retake waits up
-    to the switch interval (5 ms), so a per-row insert made the writer crawl under load.
-    PostgreSQL: psycopg parses placeholders in Python and caches only short statements, so
-    its pipelined ``executemany`` of the short statement is the faster one there."""
+    to the switch interval (5 ms), so a per-row insert made the writer crawl under load."""
     if cursor.db.vendor == "postgresql":
         copy_rows_postgresql(cursor, head, tail, rows)
         return
