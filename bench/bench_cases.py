@@ -36,6 +36,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from auditlog.models import LogEntry  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -161,6 +162,7 @@ def main() -> int:
     print(f"overdue scan, 15 minutes later (nothing due): {quiet * 1000:.0f} ms {result}")
     print(
         f"rows: {CaseUpdate.objects.count():,} updates, "
+        f"{LogEntry.objects.filter(content_type__model='case').count():,} case audit entries, "
         f"{Notification.objects.count():,} notifications"
     )
 

@@ -22,12 +22,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coact.core.audit import log_bulk_changes, log_update
+from coact.core.bulk import insert_rows
 from coact.core.models import Department, Enterprise, Notification, Region, Role, User
 from coact.engines import sla as sla_engine
 from coact.engines import workdays
@@ -955,130 +956,196 @@ def scan_overdue(now: dt.datetime | None = None) -> ScanResult:
 
     Each step touches only rows whose stored moment (``due_at``, ``remind_at``,
     ``next_escalation_at``, indexed with ``state_group``) has passed, so a scan over many
-    open cases costs what the cases that changed cost. Notifications carry a dedupe key:
-    running the scan twice sends nothing twice."""
+    open cases costs what the cases that changed cost. The steps only gather what to write;
+    :class:`_ScanWrites` stores it at the end, in the same transaction. Notifications carry
+    a dedupe key: running the scan twice sends nothing twice."""
     now = now or timezone.now()
     result = ScanResult()
     recipients = _Recipients()
     with transaction.atomic():
-        result.marked_overdue = _mark_overdue(now)
-        result.reminders, sent = _send_reminders(now, recipients)
-        escalated, sent_esc = _escalate(now, recipients)
-    result.escalated = escalated
+        writes = _ScanWrites(now)
+        result.marked_overdue = _mark_overdue(now, writes)
+        result.reminders, sent = _send_reminders(now, recipients, writes)
+        result.escalated, sent_esc = _escalate(now, recipients, writes)
+        writes.store()
     result.notifications = sent + sent_esc
     return result
 
 
-def _mark_overdue(now: dt.datetime) -> int:
+UPDATE_FIELDS = (
+    "case",
+    "kind",
+    "transition",
+    "from_state",
+    "to_state",
+    "text",
+    "payload",
+    "actor",
+    "actor_role",
+    "public",
+    "created",
+)
+NOTE_FIELDS = ("user", "created", "text", "link", "key", "read")
+
+
+@dataclass
+class _ScanWrites:
+    """What one scan stores, gathered by its steps and written with few statements: each
+    changed case gets one UPDATE even when it turns overdue and escalates in the same scan
+    (an UPDATE of a case row costs its ~20 index entries), and the update stream, the audit
+    entries and the notifications go in as plain rows (no model instances), which on
+    PostgreSQL means COPY. JSON values shared by many rows are one object, encoded once."""
+
+    now: dt.datetime
+    # case id -> {field: new value}; values hashable (tuples for JSON lists) to group by.
+    case_changes: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    updates: list[tuple[int, str, str, dict[str, Any]]] = field(default_factory=list)
+    logs: list[tuple[int, str, dict[str, list[str]]]] = field(default_factory=list)
+    notes: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def store(self) -> None:
+        _apply_case_changes(self.case_changes)
+        created = timezone.now()  # what auto_now_add would set (the stream orders by pk next)
+        insert_rows(
+            CaseUpdate,
+            UPDATE_FIELDS,
+            [
+                (case_id, kind, "", "", "", text, payload, None, "system", False, created)
+                for case_id, kind, text, payload in self.updates
+            ],
+        )
+        log_bulk_changes(Case, self.logs, timestamp=self.now)
+        insert_rows(
+            Notification,
+            NOTE_FIELDS,
+            [(user, created, text, link, key, False) for user, text, link, key in self.notes],
+            ignore_conflicts=True,
+        )
+
+
+def _mark_overdue(now: dt.datetime, writes: _ScanWrites) -> int:
     newly = Case.objects.filter(state_group=StateGroup.OPEN, overdue=False, due_at__lt=now)
     ids = list(newly.values_list("id", flat=True))
-    if not ids:
-        return 0
-    for chunk in _chunks(ids):
-        Case.objects.filter(pk__in=chunk).update(overdue=True)
-    CaseUpdate.objects.bulk_create(
-        [
-            CaseUpdate(
-                case_id=i, kind=UpdateKind.OVERDUE, actor_role="system", text=_("Deadline passed")
-            )
-            for i in ids
-        ],
-        batch_size=2000,
-    )
+    text, no_payload = _("Deadline passed"), {}
+    for pk in ids:
+        writes.case_changes[pk]["overdue"] = True
+        writes.updates.append((pk, UpdateKind.OVERDUE, text, no_payload))
     return len(ids)
 
 
-def _send_reminders(now: dt.datetime, recipients: _Recipients) -> tuple[int, int]:
+def _send_reminders(
+    now: dt.datetime, recipients: _Recipients, writes: _ScanWrites
+) -> tuple[int, int]:
     rows = list(
         Case.objects.filter(state_group=StateGroup.OPEN, remind_at__lte=now).values(
             *SCAN_COLUMNS, "remind_at", "reminders_pending"
         )
     )
-    if not rows:
-        return 0, 0
-    notes = []
+    template = _("Reminder: case %(number)s “%(title)s” is due %(due)s")
+    local_text = _Memo(_local_text)
+    sent = 0
     for row in rows:
-        if row["due_at"] is not None and row["due_at"] < now:
-            continue  # already overdue: escalation speaks now, not a "due soon" reminder
-        text = _("Reminder: case %(number)s “%(title)s” is due %(due)s") % {
-            "number": row["number"],
-            "title": row["title"][:80],
-            "due": _local_text(row["due_at"]),
-        }
-        notes += recipients.notes(
-            row, text, f"case:{row['id']}:remind:{row['remind_at'].isoformat()}"
-        )
-    Notification.objects.bulk_create(notes, batch_size=2000, ignore_conflicts=True)
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(m for m in row["reminders_pending"] if _parse(m) > now)].append(row["id"])
-    for later, ids in groups.items():
-        _update_ids(
-            ids, remind_at=_parse(later[0]) if later else None, reminders_pending=list(later[1:])
-        )
-    return len(rows), len(notes)
+        # Already overdue: escalation speaks now, not a "due soon" reminder.
+        if row["due_at"] is None or row["due_at"] >= now:
+            text = template % {
+                "number": row["number"],
+                "title": row["title"][:80],
+                "due": local_text(row["due_at"]),
+            }
+            key = f"case:{row['id']}:remind:{row['remind_at'].isoformat()}"
+            sent += recipients.add_notes(writes.notes, row, text, key)
+        later = tuple(m for m in row["reminders_pending"] if _parse(m) > now)
+        changes = writes.case_changes[row["id"]]
+        changes["remind_at"] = _parse(later[0]) if later else None
+        changes["reminders_pending"] = later[1:]
+    return len(rows), sent
+
+
+def _apply_case_changes(changes: Mapping[int, Mapping[str, Any]]) -> None:
+    """One UPDATE per group of cases sharing the same new values. Moments are ends of days or
+    fixed times of day, so the cases of a scan fall into few such groups."""
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+    for pk, values in changes.items():
+        groups[tuple(sorted(values.items()))].append(pk)
+    for values, ids in groups.items():
+        _update_ids(ids, **{name: list(v) if isinstance(v, tuple) else v for name, v in values})
 
 
 def _update_ids(ids: list[int], **values: Any) -> None:
-    """One UPDATE per chunk of ids sharing the same new values. Moments are ends of days or
-    fixed times of day, so the rows of a scan fall into few such groups."""
-    for chunk in _chunks(ids):
-        Case.objects.filter(pk__in=chunk).update(**values)
+    """Set ``values`` on the cases ``ids``: on PostgreSQL in one statement with the ids as
+    one array parameter, elsewhere in chunks (SQLite limits the parameters of a statement)."""
+    if connection.vendor != "postgresql":
+        for chunk in _chunks(ids):
+            Case.objects.filter(pk__in=chunk).update(**values)
+        return
+    meta, quote = Case._meta, connection.ops.quote_name
+    columns, params = [], []
+    for name, value in values.items():
+        model_field = meta.get_field(name)
+        columns.append(f"{quote(model_field.column)} = %s")
+        params.append(model_field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)} "
+            f"WHERE {quote(meta.pk.column)} = ANY(%s)",
+            [*params, ids],
+        )
 
 
-def _escalate(now: dt.datetime, recipients: _Recipients) -> tuple[dict[int, int], int]:
+def _escalate(
+    now: dt.datetime, recipients: _Recipients, writes: _ScanWrites
+) -> tuple[dict[int, int], int]:
     rows = list(
         Case.objects.filter(state_group=StateGroup.OPEN, next_escalation_at__lte=now).values(
             *SCAN_COLUMNS, "escalation_level", "escalation_plan"
         )
     )
-    if not rows:
-        return {}, 0
     counts: dict[int, int] = defaultdict(int)
-    notes, updates, logs = [], [], []
-    changed: dict[tuple[int, dt.datetime | None], list[int]] = defaultdict(list)
+    template = _("Escalation %(level)s (%(action)s): case %(number)s “%(title)s” was due %(due)s")
+    parse, local_text = _Memo(_parse), _Memo(_local_text)
+    payloads: dict[tuple[int, str], dict[str, Any]] = {}
+    diffs: dict[tuple[int, int], dict[str, list[str]]] = {}
+    sent = 0
     for row in rows:
-        plan = [(lvl, action, _parse(at)) for lvl, action, at in row["escalation_plan"]]
-        level = max((lvl for lvl, _a, at in plan if at < now), default=row["escalation_level"])
+        plan = [(lvl, action, parse(at)) for lvl, action, at in row["escalation_plan"]]
+        before = row["escalation_level"]
+        level = max((lvl for lvl, _a, at in plan if at < now), default=before)
         action = next((a for lvl, a, _at in plan if lvl == level), "")
         upcoming = [at for lvl, _a, at in plan if lvl > level]
-        changed[(level, min(upcoming) if upcoming else None)].append(row["id"])
-        if level <= row["escalation_level"]:
+        changes = writes.case_changes[row["id"]]
+        changes["escalation_level"] = level
+        changes["next_escalation_at"] = min(upcoming) if upcoming else None
+        if level <= before:
             continue
         counts[level] += 1
-        text = _(
-            "Escalation %(level)s (%(action)s): case %(number)s “%(title)s” was due %(due)s"
-        ) % {
+        text = template % {
             "level": level,
             "action": action,
             "number": row["number"],
             "title": row["title"][:80],
-            "due": _local_text(row["due_at"]),
+            "due": local_text(row["due_at"]),
         }
         key = f"case:{row['id']}:escalate:{level}"
-        notes += recipients.notes(row, text, key, supervisors=action != "urge")
-        updates.append(
-            CaseUpdate(
-                case_id=row["id"],
-                kind=UpdateKind.ESCALATION,
-                actor_role="system",
-                text=text,
-                payload={"level": level, "action": action},
-            )
-        )
-        logs.append(
-            (
-                row["id"],
-                row["number"],
-                {"escalation_level": [str(row["escalation_level"]), str(level)]},
-            )
-        )
-    for (level, upcoming), ids in changed.items():
-        _update_ids(ids, escalation_level=level, next_escalation_at=upcoming)
-    CaseUpdate.objects.bulk_create(updates, batch_size=2000)
-    log_bulk_changes(Case, logs, timestamp=now)
-    Notification.objects.bulk_create(notes, batch_size=2000, ignore_conflicts=True)
-    return dict(counts), len(notes)
+        sent += recipients.add_notes(writes.notes, row, text, key, supervisors=action != "urge")
+        payload = payloads.setdefault((level, action), {"level": level, "action": action})
+        writes.updates.append((row["id"], UpdateKind.ESCALATION, text, payload))
+        diff = diffs.setdefault((before, level), {"escalation_level": [str(before), str(level)]})
+        writes.logs.append((row["id"], row["number"], diff))
+    return dict(counts), sent
+
+
+class _Memo:
+    """``function`` remembered by argument for one scan: due moments and escalation plans
+    repeat across many cases (ends of days, fixed times of day)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, argument: Any) -> Any:
+        if argument not in self.known:
+            self.known[argument] = self.function(argument)
+        return self.known[argument]
 
 
 def _local_text(moment: dt.datetime | None) -> str:
@@ -1124,12 +1191,19 @@ class _Recipients:
             return self.by_enterprise.get(row["subject_enterprise_id"], [])
         return self.office
 
-    def notes(
-        self, row: Mapping[str, Any], text: str, key: str, supervisors: bool = False
-    ) -> list[Notification]:
+    def add_notes(
+        self,
+        notes: list[tuple[int, str, str, str]],
+        row: Mapping[str, Any],
+        text: str,
+        key: str,
+        supervisors: bool = False,
+    ) -> int:
+        """Append (user id, text, link, key) for each user to hear about ``row``; how many."""
         users = set(self.users_for(row)) | (set(self.office) if supervisors else set())
-        link = f"/cases/{row['id']}/"
-        return [Notification(user_id=u, text=text[:500], link=link, key=key) for u in sorted(users)]
+        link, text = f"/cases/{row['id']}/", text[:500]
+        notes.extend((user, text, link, key) for user in sorted(users))
+        return len(users)
 
 
 # --- statistics ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from typing import Any
 
 from django.db import connections, transaction
 
+from coact.core.bulk import copy_rows
+
 from .handler import Item
 
 LAST_SEEN_EVERY = dt.timedelta(seconds=30)  # a device's last_seen is refreshed at most this often
@@ -72,13 +74,15 @@ def insert_rows(
     cursor: Any, head: str, row: str, tail: str, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """SQLite: ``INSERT ... VALUES (...), (...), ...`` with up to ROWS_PER_STATEMENT rows a
-    statement; PostgreSQL: ``COPY`` (``copy_rows_postgresql``); others: ``executemany``.
+    statement; PostgreSQL: ``COPY`` (``coact.core.bulk.copy_rows``); others: ``executemany``.
 
     SQLite: one statement per 500 rows, not one step per row (``executemany``): each step
     releases and retakes the GIL, and while the event loop holds it every retake waits up
     to the switch interval (5 ms), so a per-row insert made the writer crawl under load."""
     if cursor.db.vendor == "postgresql":
-        copy_rows_postgresql(cursor, head, tail, rows)
+        table, names = _insert_target(head)
+        # COPY (see coact.core.bulk); the tail here is always an ON CONFLICT ... DO NOTHING.
+        copy_rows(cursor.cursor, table, ", ".join(names), rows, ignore_conflicts=bool(tail))
         return
     if cursor.db.vendor != "sqlite":
         cursor.executemany(head + row + tail, rows)
@@ -96,36 +100,6 @@ def insert_rows(
 
 
 _STATEMENTS: dict[tuple[str, str, str, int], str] = {}
-
-
-def copy_rows_postgresql(
-    cursor: Any, head: str, tail: str, rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """PostgreSQL: the batch by ``COPY ... FROM STDIN`` (psycopg formats the rows in C).
-
-    Measured with 2,000-row batches on the test server: ``executemany`` of the one-row
-    INSERT (a parse/bind/execute on the server for every row) stored about 4,000 packets/s,
-    and one INSERT with a column array per parameter was no better (psycopg dumps arrays in
-    Python). COPY cannot say ``ON CONFLICT``: with a ``tail`` the rows are copied into a
-    temporary table of the same columns (emptied at commit) and moved by one INSERT ...
-    SELECT that carries the tail."""
-    if not rows:
-        return
-    table, names = _insert_target(head)
-    columns = ", ".join(names)
-    target = table
-    if tail:
-        target = f"coact_batch_{table}"
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS"
-            f" SELECT {columns} FROM {table} WITH NO DATA"
-        )
-    with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-        write = copy.write_row
-        for values in rows:
-            write(values)
-    if tail:
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{tail}")
 
 
 def _insert_target(head: str) -> tuple[str, list[str]]:
