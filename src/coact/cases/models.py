@@ -148,6 +148,73 @@ class Case(models.Model):
             ),
         ]
 
+    # How the audit trail reads on the case page (coact.core.audit.readable_changes): the SLA
+    # clock's bookkeeping, the dedupe key and the concurrency counter are not for people, and
+    # a transition is already told by the update stream.
+    audit_hidden_fields = (
+        "state_group",
+        "sla_rule",
+        "remind_at",
+        "reminders_pending",
+        "next_escalation_at",
+        "escalation_plan",
+        "events",
+        "handlers",
+        "dedupe_key",
+        "version",
+        "transition",
+        "updated_at",
+    )
+    audit_labels = {
+        "number": _("Case number"),
+        "case_type": _("Case type"),
+        "state": _("State"),
+        "title": _("Title"),
+        "description": _("Description"),
+        "source": _("Source"),
+        "category": _("Category"),
+        "urgency": _("Urgency"),
+        "subject_enterprise": _("Enterprise"),
+        "address": _("Location"),
+        "lon": _("Longitude"),
+        "lat": _("Latitude"),
+        "region": _("County"),
+        "responsible_department": _("Responsible department"),
+        "assigned_unit": _("Held by"),
+        "assignee": _("Assignee"),
+        "opened_by": _("Opened by"),
+        "received_at": _("Received"),
+        "closed_at": _("Closed"),
+        "due_at": _("Due"),
+        "due_estimated": _("Due date estimated"),
+        "escalation_level": _("Escalation level"),
+        "overdue": _("Overdue"),
+        "extensions_granted": _("Extensions granted"),
+        "pending_extension": _("Extension requested"),
+        "master": _("Merged into"),
+        "illustrative": _("illustrative"),
+    }
+
+    def audit_value(self, field_name: str, value: object) -> str | None:
+        """A value of this case's audit trail in the page language (None: the default)."""
+        from django.utils.translation import get_language
+
+        from . import services
+
+        language = get_language() or "zh"
+        if field_name == "state":
+            return services.state_label(self.case_type, str(value), language)
+        if field_name == "case_type":
+            found = services.case_types().get(str(value))
+            return (found.en if language.startswith("en") else found.zh) if found else None
+        if field_name in ("source", "category"):
+            from .templatetags.cases import category_label, source_label
+
+            return (source_label if field_name == "source" else category_label)(str(value))
+        if field_name == "number" and str(value).startswith("new-"):
+            return ""  # the placeholder before the number is drawn
+        return None
+
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 

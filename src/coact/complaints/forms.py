@@ -37,17 +37,23 @@ class TrackForm(forms.Form):
     code = forms.CharField(label=_("Access code"), max_length=20)
 
 
+FOLLOW_UP_METHODS = [
+    ("phone", _("Phone")),
+    ("on_site", _("On site")),
+    ("sms", _("SMS")),
+    ("letter", _("Letter")),
+    ("other", _("Other")),
+]
+# Why two complaints look alike (coact.engines.textsim.DuplicateMatch.reasons).
+DUPLICATE_REASONS = {
+    "same_enterprise": _("same enterprise"),
+    "same_address": _("same address"),
+    "similar_text": _("similar text"),
+}
+
+
 class FollowUpForm(forms.Form):
-    method = forms.ChoiceField(
-        label=_("Method"),
-        choices=[
-            ("phone", _("Phone")),
-            ("on_site", _("On site")),
-            ("sms", _("SMS")),
-            ("letter", _("Letter")),
-            ("other", _("Other")),
-        ],
-    )
+    method = forms.ChoiceField(label=_("Method"), choices=FOLLOW_UP_METHODS)
     result = forms.CharField(label=_("Result"), widget=forms.Textarea(attrs={"rows": 2}))
     satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=1000)

@@ -21,7 +21,14 @@ from coact.core.importing import ImportRejected
 from coact.core.models import Enterprise
 
 from . import queries, services
-from .forms import FollowUpForm, ImportForm, PublicComplaintForm, TrackForm
+from .forms import (
+    DUPLICATE_REASONS,
+    FOLLOW_UP_METHODS,
+    FollowUpForm,
+    ImportForm,
+    PublicComplaintForm,
+    TrackForm,
+)
 from .models import Channel, Complaint, FollowUp
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,6 +136,8 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
         "duplicates": services.duplicates_for(complaint) if may_merge else [],
         "may_merge": may_merge,
         "follow_ups": complaint.follow_ups.select_related("operator"),
+        "method_labels": dict(FOLLOW_UP_METHODS),
+        "reason_labels": DUPLICATE_REASONS,
         "follow_up_form": FollowUpForm()
         if services.can_follow_up(request.user, complaint)
         else None,

@@ -288,6 +288,20 @@ class Alarm(models.Model):
         ]
         indexes = [models.Index(fields=["rule", "raised_at"], name="alarm_by_rule")]
 
+    def __str__(self) -> str:
+        """Rule, factor and period, e.g. "小时均值超标 二氧化硫(a21026) 2026-11-26 07:00"."""
+        from django.utils import timezone
+        from django.utils.translation import get_language
+
+        from . import rules
+
+        rule = rules.rule_book().rules.get(self.rule)
+        english = (get_language() or "").startswith("en")
+        name = (rule.get("label_en") if english else rule.label) if rule else ""
+        factor = (self.factor if english else rules.factor_label_zh(self.factor)) or ""
+        when = f"{timezone.localtime(self.data_time):%Y-%m-%d %H:%M}" if self.data_time else ""
+        return " ".join(part for part in (name or self.rule, factor, when) if part)
+
 
 def _new_secret() -> str:
     return secrets.token_hex(32)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from coact.engines.hj212 import codes
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "monitoring"
 O2_IN_AIR = 21.0  # the "21" of the conversion formula (GB 13223-2011 5.2), % by volume
@@ -54,6 +57,7 @@ class Rule:
     params: Mapping[str, Any]
     source: str
     label: str = ""  # what people call it (zh); label_en in params for English pages
+    basis: str = ""  # the source as users read it (zh, no confidence tag)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
@@ -97,9 +101,21 @@ def rule_book(path: Path | None = None) -> RuleBook:
         kind = spec.get("kind")
         if kind not in known:
             raise RuleFileError(f"{path.name}: rule {name}: unknown kind {kind!r}")
-        params = {k: v for k, v in spec.items() if k not in ("kind", "category", "source", "label")}
+        params = {
+            k: v
+            for k, v in spec.items()
+            if k not in ("kind", "category", "source", "label", "basis")
+        }
         category = spec.get("category", "data_quality")
-        rules[name] = Rule(name, kind, category, params, spec["source"], spec.get("label", name))
+        rules[name] = Rule(
+            name,
+            kind,
+            category,
+            params,
+            spec["source"],
+            spec.get("label", name),
+            spec.get("basis") or without_tags(spec["source"]),
+        )
     sets = {k: tuple(v) for k, v in (raw.get("rule_sets") or {}).items()}
     for set_name, names in sets.items():
         for n in names:
@@ -409,3 +425,86 @@ def factor_series(
             value = _number(item.get(suffix))
         points.append(Point(data_time, value, item.get("Flag")))
     return points
+
+
+# --- what users read ----------------------------------------------------------------------------
+#
+# Findings keep their English engine message (stored on the alarm). Cases show people a Chinese
+# sentence built from the alarm's fields, with the factor's Chinese name and unit from the HJ 212
+# code table (src/coact/data/hj212/factors.csv) and the rule's ``basis``; the confidence tags of
+# our reference notes ([V], [3P], [R], [D]) never reach a user.
+
+CONFIDENCE_TAG = re.compile(r"\s*\[(?:V|3P|R|D)\]")
+PERIOD_ZH = {"min": "分钟均值", "hour": "小时均值", "day": "日均值"}
+PERIOD_UNIT_ZH = {"min": "分钟", "hour": "小时", "day": "日"}
+UNIT_DISPLAY = {"mg/m3": "mg/m³", "ug/m3": "μg/m³", "m3/s": "m³/s", "m3/h": "m³/h", "m3": "m³"}
+
+
+def without_tags(text: str) -> str:
+    """``text`` without the confidence tags of the reference notes ("[3P]", "[V]", ...)."""
+    return CONFIDENCE_TAG.sub("", text or "").strip()
+
+
+def factor_label_zh(code: str) -> str:
+    """ "二氧化硫(a21026)" from the HJ 212 factor table; the bare code when it is not listed."""
+    found = codes.factor(code) if code else None
+    return f"{found.name_zh}({code})" if found and found.name_zh else code
+
+
+def unit_display(code: str, unit: str = "") -> str:
+    """The factor's unit as printed (mg/m³), from ``unit`` or the HJ 212 factor table."""
+    found = codes.factor(code) if code else None
+    raw = unit or (found.unit if found else "")
+    return UNIT_DISPLAY.get(raw, raw)
+
+
+def alarm_text_zh(
+    rule: Rule | None,
+    *,
+    kind: str,
+    factor: str,
+    value: float | None,
+    limit: float | None,
+    data_time_text: str = "",
+    converted: bool = False,
+    english: str = "",
+) -> str:
+    """One Chinese sentence saying what an alarm found, e.g. "二氧化硫(a21026) 小时均值折算浓度
+    90.43 mg/m³，超过限值 50 mg/m³". ``converted``: the value is the O2-converted (折算)
+    concentration; ``english`` (the engine message) is kept in brackets where the fields
+    alone cannot say it (quarantined packets)."""
+    params = rule.params if rule else {}
+    name, unit = factor_label_zh(factor), unit_display(factor)
+    period = str(params.get("period", "hour"))
+    if kind == "exceedance" and value is not None and limit is not None:
+        what = PERIOD_ZH.get(period, "均值") + ("折算浓度" if converted else "")
+        text = f"{name} {what} {value:.2f} {unit}，超过限值 {limit:g} {unit}"
+        need = int(params.get("consecutive", 1))
+        if need > 1:
+            text += f"，已连续{need}{PERIOD_UNIT_ZH.get(period, '个时段')}超标"
+        return _tidy(text)
+    if kind == "below_threshold" and value is not None and limit is not None:
+        minutes = int(params.get("window_minutes", 5))
+        return _tidy(f"{name} {minutes}分钟均值 {value:.1f} {unit}，低于 {limit:g} {unit}")
+    if kind == "flat_line":
+        count = int(params.get("count", 6))
+        same = f"（{value:g} {unit}）" if value is not None else ""
+        return _tidy(f"{name} 连续{count}个{PERIOD_ZH.get(period, '均值')}完全相同{same}")
+    if kind == "long_flag":
+        hours = int(params.get("hours", 24))
+        return f"{name} 连续{hours}小时带停运/维护/故障/校准/通讯异常标记"
+    if kind == "impossible_value" and value is not None:
+        return _tidy(f"{name} 数值 {value:g} {unit}，超出可能范围")
+    if kind == "clock_drift" and value is not None:
+        allowed = f"（允许 {limit:g} 秒）" if limit is not None else ""
+        return f"设备时钟偏差 {value:+.0f} 秒{allowed}"
+    if kind == "no_data":
+        minutes = int(params.get("minutes", 60))
+        since = f"，最后数据时间 {data_time_text}" if data_time_text else ""
+        return f"超过 {minutes} 分钟未收到监测数据{since}"
+    label = rule.label if rule else kind
+    return f"{label}（{english}）" if english else label
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split()).replace(" ，", "，").replace(" （", "（")

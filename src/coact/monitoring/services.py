@@ -486,6 +486,29 @@ def cases_installed() -> bool:
     return django_apps.is_installed("coact.cases")
 
 
+def alarm_description_zh(alarm: Alarm, rule: rules.Rule | None) -> str:
+    """The case description of an alarm, in Chinese (cases store it as text when opened; the
+    English engine message stays on the alarm): what was found, then the rule's basis."""
+    outlet = alarm.outlet
+    unit = rules.unit_display(alarm.factor)
+    converted = bool(
+        outlet is not None and outlet.reference_o2 and unit == rules.unit_display("", "mg/m3")
+    )
+    moment = f"{timezone.localtime(alarm.data_time):%Y-%m-%d %H:%M}" if alarm.data_time else ""
+    found = rules.alarm_text_zh(
+        rule,
+        kind=alarm.kind,
+        factor=alarm.factor,
+        value=alarm.value,
+        limit=alarm.limit,
+        data_time_text=moment,
+        converted=converted,
+        english=alarm.message,
+    )
+    basis = rule.basis if rule else ""
+    return f"{found}\n依据：{basis}" if basis else found
+
+
 def open_alarm_case(alarm: Alarm) -> None:
     """Open (or join, same outlet and rule) a monitoring_alarm case, routed to the county."""
     if not cases_installed():
@@ -498,7 +521,7 @@ def open_alarm_case(alarm: Alarm) -> None:
     title = (
         f"{outlet.enterprise.name} {outlet.name}: {what}" if outlet else f"MN {alarm.mn}: {what}"
     )
-    description = f"{alarm.message}\n{rule.source if rule else ''}".strip()
+    description = alarm_description_zh(alarm, rule)
     key = f"{outlet.pk}:{alarm.rule}" if outlet else f"mn:{alarm.mn}:{alarm.rule}"
     case = cases.open_case(
         CASE_TYPE,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from coact.cases import services
 
@@ -61,5 +62,34 @@ def category_label(code: str) -> str:
 
     category = complaint_categories().get(code or "")
     if category is None:
-        return code or "—"
+        other = OTHER_CATEGORIES.get(code or "")
+        return str(other) if other is not None else (code or "—")
     return category.en if _language().startswith("en") else category.zh
+
+
+# Categories of cases opened by the system rather than from the complaint catalogue: the
+# online-monitoring alarm categories (data/monitoring/alarm_rules.yaml) and the ozone forecast.
+OTHER_CATEGORIES = {
+    "exceedance": _("Emission over the limit"),
+    "data_quality": _("Monitoring data quality"),
+    "process": _("Process condition"),
+    "security": _("Device security"),
+    "ozone": _("Ozone pollution"),
+}
+
+
+@register.filter
+def case_state(state: str, case_type_name: str) -> str:
+    """``{{ update.to_state|case_state:case.case_type }}``: a state in the page language."""
+    return services.state_label(case_type_name, state, _language()) if state else "—"
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """Engine role code (vocabulary.yaml ``roles``, e.g. "system") in the page language."""
+    from coact.engines.workflow import vocabulary
+
+    label = (vocabulary().get("roles") or {}).get(code)
+    if not label:
+        return code or "—"
+    return label["en"] if _language().startswith("en") else label["zh"]

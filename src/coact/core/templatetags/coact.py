@@ -1,4 +1,4 @@
-"""Template tags shared by every app: charts, localised data fields, status badges."""
+"""Template tags shared by every app: charts, localised data fields, audit entries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from django import template
 from django.utils.html import format_html, json_script
 from django.utils.translation import get_language
+
+from coact.core import audit
 
 register = template.Library()
 _chart_ids = itertools.count(1)
@@ -50,3 +52,16 @@ def bilingual(text: str) -> str:
         return text
     chinese, english = text.split(" / ", 1)
     return english if (get_language() or "").startswith("en") else chinese
+
+
+@register.simple_tag
+def audit_changes(entry: Any, obj: Any = None) -> list[audit.Change]:
+    """``{% audit_changes entry [record] as changes %}``: the entry's changes as people read
+    them (coact.core.audit.readable_changes); give the record for its own value wording."""
+    return audit.readable_changes(entry, obj)
+
+
+@register.filter
+def audit_action(entry: Any) -> str:
+    """ "created" / "changed" / "deleted" of an audit entry, in the page language."""
+    return audit.action_label(entry)
