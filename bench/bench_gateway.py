@@ -14,6 +14,7 @@ next to the one named in the URL.
 
     .venv/bin/python bench/bench_gateway.py [--devices 2000] [--rate 6000] [--seconds 20]
         [--idle 10000] [--simulator pregenerated|classic] [--sim-processes 1]
+        [--gateway-processes 1]
 
 The load comes from ``python -m coact.monitoring.gateway.simulate --pregenerate``: every packet
 is built before the clock starts, so the simulator's per-packet cost is a socket write and a
@@ -139,6 +140,19 @@ def start_gateway(env: dict[str, str], port: int, log: Path, *extra: str) -> sub
     raise SystemExit("gateway did not start")
 
 
+def wait_for_listeners(port: int, count: int, timeout: float = 60.0) -> None:
+    """Until ``count`` sockets listen on ``port`` (/proc/net/tcp lists each SO_REUSEPORT one)."""
+    wanted = f":{port:04X} "
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        listening = [line for line in lines if wanted in line and line.split()[3] == "0A"]
+        if len(listening) >= count:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{count} gateway processes did not all listen on {port}")
+
+
 def simulator_command(mn_file: Path, port: int, args: argparse.Namespace, part: int) -> list[str]:
     """One simulator process: its share of the devices (every ``sim_processes``-th line)."""
     devices, rate = args.devices, args.rate
@@ -213,14 +227,22 @@ def merge(summaries: list[dict]) -> dict:
 
 def end_to_end(env: dict[str, str], mn_file: Path, work: Path, args: argparse.Namespace) -> dict:
     port = free_port()
-    gateway = start_gateway(env, port, work / "gateway.log")
-    cpu_before = cpu_seconds(gateway.pid)
+    # Several processes share the port with SO_REUSEPORT (the kernel spreads connections).
+    extra = ("--reuse-port",) if args.gateway_processes > 1 else ()
+    gateways = [
+        start_gateway(env, port, work / f"gateway-{n}.log", *extra)
+        for n in range(args.gateway_processes)
+    ]
+    wait_for_listeners(port, len(gateways))
+    cpu_before = sum(cpu_seconds(g.pid) for g in gateways)
     simulators = merge(run_simulators(env, mn_file, port, args))
-    cpu = cpu_seconds(gateway.pid) - cpu_before
-    peak_rss = rss_mb(gateway.pid)
+    cpu = sum(cpu_seconds(g.pid) for g in gateways) - cpu_before
+    peak_rss = sum(rss_mb(g.pid) for g in gateways)
     time.sleep(2.0)  # let the alarm thread finish the last batches
-    gateway.terminate()
-    gateway.wait(timeout=60)
+    for gateway in gateways:
+        gateway.terminate()
+    for gateway in gateways:
+        gateway.wait(timeout=60)
     stored = json.loads(
         subprocess.run(
             [PY, "-c", RESULTS], env=env, capture_output=True, text=True, check=True
@@ -230,6 +252,7 @@ def end_to_end(env: dict[str, str], mn_file: Path, work: Path, args: argparse.Na
     processes = 1 if args.simulator == "classic" else args.sim_processes
     return {
         "simulator": f"{args.simulator} x{processes}",
+        "gateway_processes": args.gateway_processes,
         "devices": args.devices,
         "offered_rate": args.rate,
         **simulators,
@@ -308,6 +331,9 @@ def main() -> None:
         " `coact hj212 simulate` command, which builds each packet when it sends it",
     )
     parser.add_argument("--sim-processes", type=int, default=1, help="pregenerated simulators")
+    parser.add_argument(
+        "--gateway-processes", type=int, default=1, help="gateway processes (SO_REUSEPORT)"
+    )
     parser.add_argument("--sample-every", type=int, default=16, help="time 1 answer in N")
     parser.add_argument("--no-codec", action="store_true", help="skip the codec figures")
     args = parser.parse_args()
