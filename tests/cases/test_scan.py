@@ -128,3 +128,17 @@ def test_log_bulk_changes_keeps_actor_text_and_shared_diffs(office, rugao) -> No
     ]
     assert len(entries[0].object_repr) == 200 and entries[1].changes == diff
     assert entries[0].changes_text == "" and entries[0].timestamp is not None
+
+
+def test_a_large_scan_refreshes_the_planner_statistics(rugao, monkeypatch) -> None:
+    """ANALYZE after a scan that changed many cases (threshold lowered to 1 here), and not
+    after a scan that changed nothing."""
+    _late_case()
+    monkeypatch.setattr(services, "REFRESH_STATISTICS_AFTER", 1)
+    with CaptureQueriesContext(connection) as large:
+        services.scan_overdue(SCAN_AT)
+    with CaptureQueriesContext(connection) as quiet:
+        services.scan_overdue(SCAN_AT)
+    analyze = [q["sql"] for q in large.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert analyze == [f"ANALYZE {connection.ops.quote_name(Case._meta.db_table)}"]
+    assert not [q for q in quiet.captured_queries if q["sql"].startswith("ANALYZE")]

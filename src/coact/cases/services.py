@@ -969,7 +969,22 @@ def scan_overdue(now: dt.datetime | None = None) -> ScanResult:
         result.escalated, sent_esc = _escalate(now, recipients, writes)
         writes.store()
     result.notifications = sent + sent_esc
+    changed = result.marked_overdue + result.reminders + sum(result.escalated.values())
+    if changed >= REFRESH_STATISTICS_AFTER:
+        _refresh_statistics()
     return result
+
+
+# A scan that changed this many cases (a catch-up, a mass import) shifts the columns the case
+# list filters on: fresh planner statistics at once, not when autovacuum comes round. Measured
+# on PostgreSQL with 100,000 cases: the office's list p95 265-391 ms after a 50,000-case
+# catch-up, 13-41 ms after ANALYZE (which takes ~0.1 s). A regular night changes ~5,000.
+REFRESH_STATISTICS_AFTER = 10_000
+
+
+def _refresh_statistics() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Case._meta.db_table)}")
 
 
 UPDATE_FIELDS = (
