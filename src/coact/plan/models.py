@@ -141,6 +141,29 @@ class Indicator(models.Model):
     scope = Scope(
         department=("responsible", "tasks__lead", "tasks__co"), county_all=True, public=Q()
     )
+    # How its history reads (coact.core.audit.readable_changes); no migration needed.
+    audit_hidden_fields = ("status_detail", "status_updated", "name_en")
+    audit_labels = {
+        "plan": _("Plan"),
+        "code": _("Code"),
+        "name": _("Name"),
+        "unit": _("Unit"),
+        "comparator": _("Comparator"),
+        "target": _("Target"),
+        "tolerance": _("Tolerance"),
+        "strict": _("Strict"),
+        "level": _("Level"),
+        "baseline_value": _("Baseline value"),
+        "baseline_year": _("Baseline year"),
+        "deadline": _("Deadline"),
+        "annual": _("Annual"),
+        "goal": _("Goal"),
+        "reporting": _("Reporting"),
+        "computed_by": _("Computed by"),
+        "higher_is_better": _("Higher is better"),
+        "quote": _("Plan text"),
+        "status": _("Status"),
+    }
 
     class Meta:
         ordering = ["plan", "code"]

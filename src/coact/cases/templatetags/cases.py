@@ -44,15 +44,20 @@ def query_with(context: Any, **changes: Any) -> str:
     return params.urlencode()
 
 
-@register.filter
-def source_label(code: str) -> str:
-    """Intake source code (vocabulary.yaml) in the page language."""
+def _vocabulary_label(section: str, code: str) -> str:
+    """A code of vocabulary.yaml's ``section`` in the page language (the code if unknown)."""
     from coact.engines.workflow import vocabulary
 
-    label = (vocabulary().get("sources") or {}).get(code)
+    label = (vocabulary().get(section) or {}).get(code)
     if not label:
         return code or "—"
     return label["en"] if _language().startswith("en") else label["zh"]
+
+
+@register.filter
+def source_label(code: str) -> str:
+    """Intake source code (vocabulary.yaml) in the page language."""
+    return _vocabulary_label("sources", code)
 
 
 @register.filter
@@ -87,9 +92,4 @@ def case_state(state: str, case_type_name: str) -> str:
 @register.filter
 def role_label(code: str) -> str:
     """Engine role code (vocabulary.yaml ``roles``, e.g. "system") in the page language."""
-    from coact.engines.workflow import vocabulary
-
-    label = (vocabulary().get("roles") or {}).get(code)
-    if not label:
-        return code or "—"
-    return label["en"] if _language().startswith("en") else label["zh"]
+    return _vocabulary_label("roles", code)
