@@ -48,7 +48,18 @@ def _powers_of_high() -> tuple[tuple[int, ...], ...]:
 _HP = _powers_of_high()
 # State after m bytes starts from s0 = 0xFF transformed m times: H^(m mod 8)(0xFF).
 _INITIAL = tuple(_HP[m][0xFF] for m in range(8))
-_FOLD_MASKS: dict[int, int] = {}
+_FOLD_PLANS: dict[int, tuple[tuple[int, int], ...]] = {}  # word count -> fold steps
+
+
+def _fold_plan(words: int) -> tuple[tuple[int, int], ...]:
+    """(shift, mask) of each halving step that XOR-folds ``words`` 64-bit words into one;
+    computed once per word count (a 10 kB segment has 1,250), so a fold is a bare loop."""
+    steps = []
+    while words > 1:
+        half = words >> 1
+        steps.append((64 * half, (1 << (64 * half)) - 1))
+        words -= half
+    return tuple(steps)
 
 
 def hj212_crc16(data: bytes) -> int:
@@ -62,14 +73,12 @@ def hj212_crc16(data: bytes) -> int:
     if size == 0:
         return 0xFFFF
     folded = int.from_bytes(data[:-1], "big")
-    words = (folded.bit_length() + 63) >> 6
-    while words > 1:  # XOR-fold to one 64-bit word (from the least significant end)
-        half = words >> 1
-        mask = _FOLD_MASKS.get(half)
-        if mask is None:
-            mask = _FOLD_MASKS[half] = (1 << (64 * half)) - 1
-        folded = (folded >> (64 * half)) ^ (folded & mask)
-        words -= half
+    words = (size + 6) >> 3  # 64-bit words of the size - 1 bytes folded
+    plan = _FOLD_PLANS.get(words)
+    if plan is None:
+        plan = _FOLD_PLANS[words] = _fold_plan(words)
+    for shift, mask in plan:  # XOR-fold to one 64-bit word (from the least significant end)
+        folded = (folded >> shift) ^ (folded & mask)
     hp = _HP
     # The byte k places from the end of the word (k = 0 is the last byte before the final one)
     # was transformed k + 1 times: exponent (k + 1) mod 8.

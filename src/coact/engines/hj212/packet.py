@@ -35,6 +35,7 @@ from coact.engines.hj212.crc import (
     swap_bytes,
 )
 from coact.engines.hj212.errors import Rejection
+from coact.engines.hj212.layouts import LayoutCache
 from coact.engines.hj212.tolerance import DEFAULT, Tolerance
 
 # Decrypts the bytes of the CP region that HJ 212-2025 encrypts (a multiple of 16 bytes, SM4-ECB
@@ -180,6 +181,8 @@ def parse_frame(
 
 
 _UPPER_HEX_DIGITS = b"0123456789ABCDEF"
+# Layouts of the packets parsed so far, per (MN, CN): the fast path's fast path (layouts.py).
+LAYOUTS = LayoutCache()
 
 
 class _Tables:
@@ -201,18 +204,18 @@ def _parse_conforming(frame: bytes, segment: bytes, crc_bytes: bytes) -> Packet 
     cp_at = text.find(_CP_MARK)
     if cp_at < 1 or text[cp_at - 1] != ";" or len(text) - cp_at < 7 or not text.endswith("&&"):
         return None
-    # Header and CP items in one string, split once: "QN=..;...;Flag=5;DataTime=..;a-Rtd=1,..".
     body = text[cp_at + 5 : -2]
-    flat = text[:cp_at] + body if body else text[: cp_at - 1]
-    equals = separators_alternate(flat)
-    if not equals:
-        return None
-    parts = flat.replace(",", ";").replace("=", ";").split(";")
-    split_at = 2 * text.count(";", 0, cp_at)  # header items end with ";"
-    header = dict(zip(parts[0:split_at:2], parts[1:split_at:2], strict=False))
-    cp = dict(zip(parts[split_at::2], parts[split_at + 1 :: 2], strict=False))
-    if len(header) + len(cp) != equals or "" in cp or "" in header:
-        return None  # duplicate or empty names: the careful path keeps the first and warns
+    layout = LAYOUTS.get(segment)
+    match = layout.pattern.fullmatch(text) if layout is not None else None
+    if layout is not None and match is not None:  # laid out as this device's last packet
+        values = match.groups()
+        header = dict(zip(layout.header_names, values, strict=False))
+        cp = layout.cp(values)
+    else:
+        split = _split_conforming(text, cp_at, body)
+        if split is None:
+            return None
+        header, cp = split
     flag_text = header.get("Flag")
     cn = header.get("CN")
     if (
@@ -236,7 +239,25 @@ def _parse_conforming(frame: bytes, segment: bytes, crc_bytes: bytes) -> Packet 
     )  # fmt: skip
     if len(body) > _Tables.cp_limit or st not in _Tables.systems or cn not in _Tables.commands:
         packet.warnings = tuple(_warnings(packet, len(segment)))
+    if match is None:
+        LAYOUTS.learn(segment, header, cp, body)
     return packet
+
+
+def _split_conforming(text: str, cp_at: int, body: str) -> tuple[dict, dict] | None:
+    """Header and CP items in one string, split once: "QN=..;...;Flag=5;DataTime=..;a-Rtd=1,..".
+    None when an item lacks its one ``=``, or a name is empty or repeated."""
+    flat = text[:cp_at] + body if body else text[: cp_at - 1]
+    equals = separators_alternate(flat)
+    if not equals:
+        return None
+    parts = flat.replace(",", ";").replace("=", ";").split(";")
+    split_at = 2 * text.count(";", 0, cp_at)  # header items end with ";"
+    header = dict(zip(parts[0:split_at:2], parts[1:split_at:2], strict=False))
+    cp = dict(zip(parts[split_at::2], parts[split_at + 1 :: 2], strict=False))
+    if len(header) + len(cp) != equals or "" in cp or "" in header:
+        return None  # duplicate or empty names: the careful path keeps the first and warns
+    return header, cp
 
 
 def _check_envelope(frame: bytes, tolerance: Tolerance) -> Rejection | None:
