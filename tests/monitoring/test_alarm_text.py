@@ -59,3 +59,20 @@ def test_alarm_case_description_is_chinese_and_the_alarm_keeps_english(pipeline:
         assert str(alarm).startswith("小时均值超标 二氧化硫(a21026) ")
     with translation.override("en"):
         assert str(alarm).startswith("Hourly mean over the limit a21026 ")
+
+
+def test_alarm_list_speaks_the_page_language(pipeline: Any, office: Any) -> None:
+    """The list shows the rule's name and the finding in Chinese by default, the English
+    label and engine message on the English page; never the rule code."""
+    from django.conf import settings
+    from django.test import Client
+
+    pipeline.send(packet(MN_A, "2061", local_hour(1), {"a21026": 60.0, "a19001": 9.0}))
+    client = Client()
+    client.force_login(office)
+    zh = client.get("/monitoring/alarms/").content.decode()
+    assert "小时均值超标" in zh and "二氧化硫(a21026)" in zh
+    assert ">exceedance_hour<" not in zh and "hour value" not in zh
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = client.get("/monitoring/alarms/").content.decode()
+    assert "Hourly mean over the limit" in en and "a21026 hour value" in en

@@ -489,13 +489,38 @@ def cases_installed() -> bool:
 def alarm_description_zh(alarm: Alarm, rule: rules.Rule | None) -> str:
     """The case description of an alarm, in Chinese (cases store it as text when opened; the
     English engine message stays on the alarm): what was found, then the rule's basis."""
+    found = alarm_found_zh(alarm, rule)
+    basis = rule.basis if rule else ""
+    return f"{found}\n依据：{basis}" if basis else found
+
+
+def alarm_wording(alarm: Alarm, language: str) -> tuple[str, str]:
+    """(rule label, what was found) in the page language, for alarm lists: Chinese from the
+    rule data and the factor table, English from the rule's label_en and the engine message."""
+    if language.startswith("en"):
+        return rule_label(alarm.rule, language), alarm.message
+    rule = rules.rule_book().rules.get(alarm.rule)
+    return rule_label(alarm.rule, language), alarm_found_zh(alarm, rule)
+
+
+def rule_label(code: str, language: str) -> str:
+    """An alarm rule's name in the page language (alarm_rules.yaml label / label_en)."""
+    rule = rules.rule_book().rules.get(code)
+    if rule is None:
+        return code
+    label = rule.params.get("label_en") if language.startswith("en") else None
+    return str(label or rule.label or code)
+
+
+def alarm_found_zh(alarm: Alarm, rule: rules.Rule | None) -> str:
+    """What an alarm found, in one Chinese sentence (rules.alarm_text_zh)."""
     outlet = alarm.outlet
     unit = rules.unit_display(alarm.factor)
     converted = bool(
         outlet is not None and outlet.reference_o2 and unit == rules.unit_display("", "mg/m3")
     )
     moment = f"{timezone.localtime(alarm.data_time):%Y-%m-%d %H:%M}" if alarm.data_time else ""
-    found = rules.alarm_text_zh(
+    return rules.alarm_text_zh(
         rule,
         kind=alarm.kind,
         factor=alarm.factor,
@@ -505,8 +530,6 @@ def alarm_description_zh(alarm: Alarm, rule: rules.Rule | None) -> str:
         converted=converted,
         english=alarm.message,
     )
-    basis = rule.basis if rule else ""
-    return f"{found}\n依据：{basis}" if basis else found
 
 
 def open_alarm_case(alarm: Alarm) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from coact.core import charts
@@ -82,7 +85,7 @@ def outlet_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panels": panels,
             "kind": kind,
             "devices": outlet.devices.all(),
-            "alarms": Alarm.objects.visible_to(request.user).filter(outlet=outlet)[:20],
+            "alarms": _worded(Alarm.objects.visible_to(request.user).filter(outlet=outlet)[:20]),
             "packets": RawPacket.objects.visible_to(request.user).filter(outlet=outlet)[:20],
             "history": history_for(outlet)[:20],
         },
@@ -98,15 +101,16 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     if rule:
         alarms = alarms.filter(rule=rule)
     stats = services.alarm_statistics(request.user)
+    language = get_language() or "zh-hans"
     chart = charts.stacked_bar_chart(
-        [r["rule"] for r in stats["by_rule"]],
+        [services.rule_label(r["rule"], language) for r in stats["by_rule"]],
         {_("Alarms"): [r["n"] for r in stats["by_rule"]]},
         title=_("Alarms by rule"),
     )
     return render(
         request,
         "monitoring/alarms.html",
-        {"alarms": alarms[:200], "stats": stats, "chart": chart, "rule": rule},
+        {"alarms": _worded(alarms[:200]), "stats": stats, "chart": chart, "rule": rule},
     )
 
 
@@ -116,3 +120,13 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     entries = QuarantineEntry.objects.visible_to(request.user).select_related("device__outlet")
     return render(request, "monitoring/quarantine.html", {"entries": entries[:500]})
+
+
+def _worded(alarms: Iterable[Alarm]) -> list[Alarm]:
+    """The alarms with ``rule_label`` and ``found`` in the page language (the stored message
+    is the engine's English)."""
+    language = get_language() or "zh-hans"
+    worded = list(alarms)
+    for alarm in worded:
+        alarm.rule_label, alarm.found = services.alarm_wording(alarm, language)  # type: ignore[attr-defined]
+    return worded
