@@ -55,7 +55,7 @@ def test_results_page_draws_the_four_charts(eco, demo) -> None:
     assert len(options) == 4
     stacked, waterfall, scatter, curve = options
     assert all(s["stack"] == "total" and "areaStyle" in s for s in stacked["series"])
-    assert "power" in {s["name"] for s in stacked["series"]}
+    assert "电力" in {s["name"] for s in stacked["series"]}  # sector "power", named
     assert waterfall["series"][0]["name"] == "base"
     assert "markArea" in scatter["series"][0]
     assert len(curve["series"]) == 2 and all(s["data"] for s in curve["series"])

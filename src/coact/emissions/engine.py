@@ -165,3 +165,24 @@ def parse_targets(text_or_list: str | list[str], scenario: inventory.Scenario) -
 def catalogue() -> dict[str, inventory.Measure]:
     """The shipped measure catalogue (what a stored scenario can apply)."""
     return inventory.load_measures(data_dir() / "measures.yaml", inventory.default_reference_data())
+
+
+@lru_cache(maxsize=4)
+def vocabulary(name: str) -> dict[str, dict[str, str]]:
+    """Readable names by code from data/emissions/<name>.yaml (drivers, sectors)."""
+    return yaml.safe_load((data_dir() / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+
+
+def driver_label(key: str, language: str) -> str:
+    """A growth driver's name in the page language; its key when it has none."""
+    return _label(vocabulary("drivers"), key, language)
+
+
+def sector_label(code: str, language: str) -> str:
+    """A sector's name in the page language; its code when it has none."""
+    return _label(vocabulary("sectors"), code, language)
+
+
+def _label(names: dict[str, dict[str, str]], code: str, language: str) -> str:
+    entry = names.get(code) or {}
+    return entry.get("en" if language.startswith("en") else "zh") or code

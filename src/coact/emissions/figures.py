@@ -4,11 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from coact.core import charts
+from coact.core.templatetags.coact import bilingual
+
+from . import engine
 
 QUADRANT_COLOURS = {"I": "#2e7d32", "II": "#f9a825", "III": "#c62828", "IV": "#ef6c00"}
+# The co-control engine's plain words (coact.engines.inventory.metrics.classify), for pages.
+CLASSIFICATION_LABELS = {
+    "both reduced": gettext_lazy("both reduced"),
+    "trade-off": gettext_lazy("trade-off"),
+    "pollutants only": gettext_lazy("pollutants only"),
+    "CO2 only": gettext_lazy("CO2 only"),
+    "neither": gettext_lazy("neither"),
+}
+PORTFOLIO_LABEL = gettext_lazy("all applied measures together")
+AXIS_LABEL = gettext_lazy("on an axis")
+
+
+def measure_label(row: dict[str, Any]) -> str:
+    """A metrics row's measure in the page language (catalogue names read "中文 / English")."""
+    if row.get("measure") == "portfolio":
+        return str(PORTFOLIO_LABEL)
+    return bilingual(row.get("name") or row.get("measure") or "")
+
+
+def with_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Metrics rows with ``label`` and ``classification_label`` in the page language."""
+    return [
+        {
+            **row,
+            "label": measure_label(row),
+            "quadrant_label": str(AXIS_LABEL)
+            if row.get("quadrant") == "axis"
+            else row.get("quadrant", ""),
+            "classification_label": str(
+                CLASSIFICATION_LABELS.get(row.get("classification", ""), row.get("classification"))
+            ),
+        }
+        for row in rows
+    ]
 
 
 def _mark(title: str, illustrative: bool) -> str:
@@ -16,8 +54,9 @@ def _mark(title: str, illustrative: bool) -> str:
 
 
 def stacked_by_sector(results: dict[str, Any], pollutant: str) -> dict[str, Any]:
+    language = get_language() or "zh-hans"
     stacks = {
-        sector: values
+        engine.sector_label(sector, language): values
         for sector, values in results["by_sector"].get(pollutant, {}).items()
         if any(abs(v or 0.0) > 0 for v in values)
     }
@@ -37,7 +76,9 @@ def waterfall(results: dict[str, Any], pollutant: str) -> dict[str, Any]:
     with_all = results["totals"][pollutant][last]
     key = f"reduction_{pollutant}"
     rows = [r for r in results["metrics"] if r["measure"] != "portfolio"]
-    steps = [(r["measure"], -(r.get(key) or 0.0)) for r in rows if abs(r.get(key) or 0.0) > 1e-6]
+    steps = [
+        (measure_label(r), -(r.get(key) or 0.0)) for r in rows if abs(r.get(key) or 0.0) > 1e-6
+    ]
     steps.sort(key=lambda step: step[1])
     interaction = (with_all - without) - sum(delta for _, delta in steps)
     if abs(interaction) > 1e-6 * max(abs(without), 1.0):
@@ -59,7 +100,7 @@ def waterfall(results: dict[str, Any], pollutant: str) -> dict[str, Any]:
 def co_control_scatter(results: dict[str, Any]) -> dict[str, Any]:
     points = [
         {
-            "name": r["measure"],
+            "name": measure_label(r),
             "x": r.get("reduction_APeq") or 0.0,
             "y": r.get("reduction_CO2") or 0.0,
             "colour": QUADRANT_COLOURS.get(r.get("quadrant", ""), "#9e9e9e"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import engine
@@ -140,8 +141,9 @@ def builder_rows(document: dict[str, Any], errors: dict[str, str] | None = None)
             for y in for_years
         ]
 
+    language = get_language() or "zh-hans"
     drivers = [
-        (name, cells(f"drivers.{name}", values, all_years))
+        (name, engine.driver_label(name, language), cells(f"drivers.{name}", values, all_years))
         for name, values in document.get("drivers", {}).items()
     ]
     applied = document.get("apply", {})

@@ -218,7 +218,7 @@ def scenario_results(request: HttpRequest, pk: int) -> HttpResponse:
             "macc_pollutant": macc_pollutant,
             "pollutants": [p for p in CHART_POLLUTANTS if p in results["totals"]],
             "table": table,
-            "metrics": [r for r in results["metrics"]],
+            "metrics": figures.with_labels(results["metrics"]),
             "stacked": figures.stacked_by_sector(results, pollutant),
             "waterfall": figures.waterfall(results, pollutant),
             "scatter": figures.co_control_scatter(results),
