@@ -240,3 +240,32 @@ def test_coverage_feeds_the_plan_indicator(pipeline: Any, plan: Any) -> None:
         "approved",
         "NT-MON-AUTO-MONITORING",
     )
+
+
+def test_an_hj212_2025_device_with_its_sm4_key(ent_a: Any) -> None:
+    """HJ 212-2025 §6.4: the data area arrives SM4-encrypted; with the device's key registered
+    the reading is stored and answered, without it the packet is refused, never stored as data."""
+    from coact.engines.hj212.crc import format_crc, hj212_crc16
+    from coact.engines.hj212.sm4 import encrypt_data_area, parse_sm4_key
+    from coact.monitoring.models import RawPacket, Reading
+    from tests.monitoring.conftest import Pipeline
+
+    outlet = make_outlet(ent_a, "DA025", "MN2025000000000000000001")
+    make_outlet(ent_a, "DA026", "MN2025000000000000000002")
+    outlet.devices.update(sm4_key="0000000000000000")
+    hour = local_hour(2)
+
+    def encrypted(mn: str) -> bytes:
+        plain = packet(mn, "2061", hour, {"a21026": 20.0, "a19001": 8.0}, flag=9)[6:-6]
+        wire = encrypt_data_area(plain, parse_sm4_key("0000000000000000"))
+        return b"##%04d" % len(plain) + wire + format_crc(hj212_crc16(plain)).encode() + b"\r\n"
+
+    pipeline = Pipeline()
+    keyed = pipeline.send(encrypted("MN2025000000000000000001"))
+    unkeyed = pipeline.send(encrypted("MN2025000000000000000002"))
+    assert [i.status for i in keyed] == ["accepted"]
+    assert [(i.status, i.error) for i in unkeyed] == [("rejected", "encrypted-cp")]
+    reading = Reading.objects.get()
+    assert reading.outlet_id == outlet.pk and reading.values["a21026"]["Avg"] == 20.0
+    assert RawPacket.objects.count() == 2  # both archived as received (ciphertext)
+    assert b"CN=9014" in pipeline.replies[0]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--stream",
         action="store_true",
         help="the input is a raw byte stream (e.g. a TCP capture): cut it with the Framer",
+    )
+    parse.add_argument(
+        "--sm4-key",
+        default="",
+        metavar="KEY",
+        help="decrypt HJ 212-2025 data areas with this SM4 key (32 hex digits or 16 characters)",
     )
     parse.set_defaults(handler=run_parse)
     _register_simulate(sub)
@@ -152,14 +159,23 @@ def run_parse(args: argparse.Namespace) -> int:
         tolerance = Tolerance.from_names(args.tolerate)
     except ValueError as error:
         raise CliError(f"--tolerate: {error}") from error
+    decrypt_cp = None
+    if args.sm4_key:
+        from coact.engines.hj212.sm4 import parse_sm4_key, sm4_ecb_decryptor
+
+        try:
+            decrypt_cp = sm4_ecb_decryptor(parse_sm4_key(args.sm4_key))
+        except ValueError as error:
+            raise CliError(f"--sm4-key: {error}") from error
+    parse = functools.partial(parse_frame, decrypt_cp=decrypt_cp)
     source = _open(args.file)
     where = args.file or "stdin"
     try:
         if args.stream:
-            records = _stream_records(source.read(), Framer(tolerance), tolerance)
+            records = _stream_records(source.read(), Framer(tolerance), tolerance, parse)
         else:
             records = (
-                (f"{where}:{number}", parse_frame(line, tolerance))
+                (f"{where}:{number}", parse(line, tolerance))
                 for number, line in _packet_lines(source)
             )
         for location, result in records:
@@ -190,15 +206,15 @@ def _packet_lines(source: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield number, line
 
 
-def _stream_records(data: bytes, framer: Any, tolerance: Any) -> Iterator[tuple[str, Any]]:
-    from coact.engines.hj212 import parse_frame
-
+def _stream_records(
+    data: bytes, framer: Any, tolerance: Any, parse: Callable[..., Any]
+) -> Iterator[tuple[str, Any]]:
     for index, result in enumerate([*framer.feed(data), *framer.flush()], start=1):
         location = f"frame {index}"
         if result.error is not None:
             yield location, result.error
         else:
-            yield location, parse_frame(result.frame, tolerance)
+            yield location, parse(result.frame, tolerance)
 
 
 def packet_summary(result: Any) -> dict[str, Any]:

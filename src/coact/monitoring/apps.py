@@ -23,6 +23,6 @@ class MonitoringConfig(AppConfig):
             models.Reading,
         ):
             track(model)
-        track(models.Device, exclude_fields=["password", "last_seen", "last_peer"])
+        track(models.Device, exclude_fields=["password", "sm4_key", "last_seen", "last_peer"])
         track(models.Subscription, exclude_fields=["secret"])
         track(models.RawPacket, exclude_fields=["data"])

@@ -88,6 +88,11 @@ class Device(models.Model):
         blank=True,
         help_text=_("codec tolerances, e.g. swapped-crc,wrong-length (see docs/hj212.md)"),
     )
+    # HJ 212-2025 §6.4: the device's SM4 key (32 hex digits or 16 ASCII characters) for its
+    # encrypted data areas; a secret like PW, kept out of the audit trail and the API.
+    sm4_key = models.CharField(
+        max_length=64, blank=True, help_text=_("SM4 key of an HJ 212-2025 device (§6.4)")
+    )
     active = models.BooleanField(default=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     last_peer = models.CharField(max_length=64, blank=True)

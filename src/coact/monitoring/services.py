@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from coact.core.models import Department, Enterprise, Region, Role, User
 from coact.engines.hj212 import Tolerance
+from coact.engines.hj212.sm4 import parse_sm4_key, sm4_ecb_decryptor
 
 from . import rules
 from .gateway.handler import DeviceInfo, Item
@@ -170,6 +171,7 @@ def register_device(
     *,
     tolerances: str = "",
     edition: str = "",
+    sm4_key: str = "",
     illustrative: bool = False,
 ) -> Device:
     if not mn.strip() or len(mn) > 64:
@@ -178,12 +180,18 @@ def register_device(
         Tolerance.from_names(tolerances)
     except ValueError as exc:
         raise ValidationError({"tolerances": str(exc)}) from exc
+    if sm4_key:
+        try:
+            parse_sm4_key(sm4_key)
+        except ValueError as exc:
+            raise ValidationError({"sm4_key": str(exc)}) from exc
     return Device.objects.create(
         outlet=outlet,
         mn=mn,
         password=password,
         tolerances=tolerances,
         edition=edition,
+        sm4_key=sm4_key.strip(),
         illustrative=illustrative,
     )
 
@@ -191,19 +199,32 @@ def register_device(
 def device_directory() -> dict[str, DeviceInfo]:
     """MN -> DeviceInfo of every active device (the gateway's registry)."""
     rows = Device.objects.filter(active=True, outlet__active=True).values_list(
-        "pk", "mn", "password", "outlet_id", "tolerances", "outlet__rule_set", "edition"
+        "pk", "mn", "password", "outlet_id", "tolerances", "outlet__rule_set", "edition", "sm4_key"
     )
     tolerances: dict[str, Tolerance] = {}
     out = {}
-    for pk, mn, password, outlet_id, names, rule_set, edition in rows:
+    for pk, mn, password, outlet_id, names, rule_set, edition, key in rows:
         if names not in tolerances:
             try:
                 tolerances[names] = Tolerance.from_names(names)
             except ValueError:
                 log.warning("device %s: bad tolerances %r, using the default", mn, names)
                 tolerances[names] = Tolerance()
-        out[mn] = DeviceInfo(pk, mn, password, outlet_id, tolerances[names], rule_set, edition)
+        out[mn] = DeviceInfo(
+            pk, mn, password, outlet_id, tolerances[names], rule_set, edition, _decryptor(mn, key)
+        )
     return out
+
+
+def _decryptor(mn: str, key: str) -> Any:
+    """The SM4 decryptor of a device's HJ 212-2025 data areas, None without a (valid) key."""
+    if not key:
+        return None
+    try:
+        return sm4_ecb_decryptor(parse_sm4_key(key))
+    except ValueError as exc:
+        log.warning("device %s: unusable SM4 key (%s); its encrypted packets are refused", mn, exc)
+        return None
 
 
 # --- alarms after a batch ------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class DeviceInfo:
     tolerance: Tolerance
     rule_set: str = "default"
     edition: str = ""
+    decrypt_cp: Callable[[bytes], bytes] | None = None  # SM4 of an HJ 212-2025 device's key
 
 
 @dataclass(slots=True)
@@ -286,7 +287,12 @@ class PacketHandler:
     def _packet(self, frame: bytes, now: dt.datetime, tick: float) -> Item:
         device = self.directory(peek_mn(frame))
         tolerance = device.tolerance if device is not None else Tolerance()
-        packet = parse_frame(frame, tolerance, received_on=now.astimezone(CHINA).date())
+        packet = parse_frame(
+            frame,
+            tolerance,
+            received_on=now.astimezone(CHINA).date(),
+            decrypt_cp=device.decrypt_cp if device is not None else None,
+        )
         if not packet.ok:
             item = self._item(now, frame, "rejected", packet.code, packet.message[:300])
             partial = packet.packet
