@@ -117,4 +117,7 @@ def test_the_cache_stays_within_its_bounds() -> None:
         False,
         False,
     ]
-    assert device_key(b"QN=1;ST=31;CN=2061;PW=1;MN=ABC;Flag=5;CP=&&&&") == b"ABC|2061"
+    assert device_key(b"QN=1;ST=31;CN=2061;PW=1;MN=ABC;Flag=5;CP=&&&&") == (
+        b"ST=31;CN=2061;PW=1;MN=ABC;Flag=5;"
+    )
+    assert device_key(b"ST=31;CN=2061;QN=1;PW=1;MN=ABC;Flag=5;CP=&&&&") == b"ABC|2061"

@@ -72,7 +72,15 @@ class LayoutCache:
 
 
 def device_key(segment: bytes) -> bytes:
-    """``MN`` and ``CN`` values as one bytes key (cheap: two finds, no decoding)."""
+    """What identifies a device and CN, as a bytes key, without decoding: when the header starts
+    with QN (as HJ 212-2017 6.3.2 orders it), the header after the QN (ST, CN, PW, MN, Flag:
+    the same in every packet of a device and CN; one find and one slice); else the MN and CN
+    values (devices that order their header otherwise)."""
+    if segment.startswith(b"QN="):
+        start = segment.find(b";") + 1
+        end = segment.find(b"CP=&&", start)
+        if start and end > 0:
+            return segment[start:end]
     return _value_after(segment, b"MN=") + b"|" + _value_after(segment, b"CN=")
 
 

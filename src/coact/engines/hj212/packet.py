@@ -148,19 +148,19 @@ def parse_frame(
     """
     if type(frame) is not bytes:
         frame = bytes(frame)
-    if frame[-1:] in (b"\n", b"\r"):
+    if frame.endswith((b"\n", b"\r")):
         frame = frame.rstrip(b"\r\n")
+    length_field, crc_bytes = frame[2:6], frame[-4:]
     if (
-        frame[:2] != b"##"
+        not frame.startswith(b"##")
         or len(frame) < 10
-        or not frame[2:6].isdigit()
-        or frame[-4:].translate(None, _HEX_DIGITS)
+        or not length_field.isdigit()
+        or crc_bytes.translate(None, _HEX_DIGITS)
         or len(frame) - 10 > tolerance.max_segment
     ):
         return _check_envelope(frame, tolerance) or Rejection(rc.NO_HEADER, "bad frame")
     segment = frame[6:-4]
-    crc_bytes = frame[-4:]
-    declared = int(frame[2:6])
+    declared = int(length_field)
     sent_crc = int(crc_bytes, 16)
     if declared == len(segment) and hj212_crc16(segment) == sent_crc:
         fast = _parse_conforming(frame, segment, crc_bytes)
