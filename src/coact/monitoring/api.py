@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
 
 from coact.core.api import READ_AUTH, WRITE_AUTH
 
-from . import queries, services
+from . import queries, registry, services
 from .models import Alarm, Outlet, QuarantineEntry, Reading
 
 router = Router(tags=["monitoring"])
@@ -64,6 +66,27 @@ class QuarantineOut(Schema):
     first_seen: dt.datetime
     last_seen: dt.datetime
     last_peer: str
+
+
+class DeviceOut(Schema):
+    """A registered data logger; never its password or SM4 key (only whether a key is set)."""
+
+    id: int
+    mn: str
+    outlet: int
+    outlet_code: str
+    outlet_name: str
+    medium: str
+    standard: str
+    enterprise: str
+    enterprise_uscc: str
+    region: str
+    edition: str
+    tolerances: str
+    sm4_key_set: bool
+    active: bool
+    last_seen: dt.datetime | None
+    illustrative: bool
 
 
 def _outlet_out(row: dict[str, Any]) -> dict[str, Any]:
@@ -167,3 +190,55 @@ def shared_readings(
 ) -> Any:
     outlet = get_object_or_404(queries.subscribed_outlets(request.user), pk=outlet_id)
     return _readings(outlet, kind, since, limit)
+
+
+# --- the outlet and device registry ------------------------------------------------------------
+
+
+@router.post("/monitoring/registry", auth=WRITE_AUTH)
+def import_registry(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """The registry sheet (.xlsx/.csv, one row per data logger): all or nothing. 400 with
+    ``errors`` (file, sheet, row, column, message) when any row is wrong; a county imports
+    only outlets of its enterprises; enterprises get 403."""
+    name = file.name or "upload.csv"
+    result = services.import_registry(file.read(), name, request.user)
+    return {"file": name, **result.as_dict()}
+
+
+@router.get("/monitoring/registry/template", auth=WRITE_AUTH)
+def registry_template(request: HttpRequest) -> HttpResponse:
+    if not services.can_view_registry(request.user):
+        raise PermissionDenied("the registry is for bureau and county staff")
+    response = HttpResponse(
+        registry.template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="monitoring-registry-template.xlsx"'
+    return response
+
+
+@router.get("/monitoring/devices", response=list[DeviceOut], auth=WRITE_AUTH)
+def list_devices(request: HttpRequest, q: str = "", limit: int = 500) -> list[dict[str, Any]]:
+    if not services.can_view_registry(request.user):
+        raise PermissionDenied("the registry is for bureau and county staff")
+    return [
+        {
+            "id": d["id"],
+            "mn": d["mn"],
+            "outlet": d["outlet_id"],
+            "outlet_code": d["outlet__code"],
+            "outlet_name": d["outlet__name"],
+            "medium": d["outlet__medium"],
+            "standard": d["outlet__standard"],
+            "enterprise": d["outlet__enterprise__name"],
+            "enterprise_uscc": d["outlet__enterprise__uscc"],
+            "region": d["outlet__region__name"],
+            "edition": d["edition"],
+            "tolerances": d["tolerances"],
+            "sm4_key_set": d["sm4_key_set"],
+            "active": d["active"],
+            "last_seen": d["last_seen"],
+            "illustrative": d["illustrative"],
+        }
+        for d in queries.device_rows(request.user, q.strip(), limit)
+    ]

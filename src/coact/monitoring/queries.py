@@ -99,3 +99,44 @@ def subscribed_outlets(user: Any) -> Any:
         "outlet_id"
     )
     return Outlet.objects.filter(pk__in=ids)
+
+
+def device_rows(user: Any, q: str = "", limit: int = 500) -> list[dict[str, Any]]:
+    """Registered data loggers in scope for the registry page and API. The password and the
+    SM4 key are never read: only whether a key is set (computed in the database)."""
+    from django.db.models import BooleanField, ExpressionWrapper, Q
+
+    from .models import Device
+
+    devices = Device.objects.visible_to(user)
+    if q:
+        devices = devices.filter(
+            Q(mn__icontains=q)
+            | Q(outlet__code__icontains=q)
+            | Q(outlet__name__icontains=q)
+            | Q(outlet__enterprise__name__icontains=q)
+            | Q(outlet__enterprise__uscc__icontains=q)
+        )
+    return list(
+        devices.annotate(sm4_key_set=ExpressionWrapper(~Q(sm4_key=""), output_field=BooleanField()))
+        .order_by("outlet__region__sort", "outlet__enterprise__name", "outlet__code", "mn")
+        .values(
+            "id",
+            "mn",
+            "edition",
+            "tolerances",
+            "active",
+            "last_seen",
+            "illustrative",
+            "sm4_key_set",
+            "outlet_id",
+            "outlet__code",
+            "outlet__name",
+            "outlet__medium",
+            "outlet__standard",
+            "outlet__region__name",
+            "outlet__region__name_en",
+            "outlet__enterprise__name",
+            "outlet__enterprise__uscc",
+        )[: max(1, min(limit, 5000))]
+    )

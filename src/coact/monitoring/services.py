@@ -16,7 +16,9 @@ import logging
 import time
 import urllib.request
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps as django_apps
@@ -25,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coact.core.audit import acting_as, log_update
+from coact.core.importing import ImportResult, import_all_or_nothing
 from coact.core.models import Department, Enterprise, Region, Role, User
 from coact.engines.hj212 import Tolerance
 from coact.engines.hj212.sm4 import parse_sm4_key, sm4_ecb_decryptor
@@ -225,6 +229,249 @@ def _decryptor(mn: str, key: str) -> Any:
     except ValueError as exc:
         log.warning("device %s: unusable SM4 key (%s); its encrypted packets are refused", mn, exc)
         return None
+
+
+# --- the registry import: outlets and devices from the bureau's sheet ---------------------------
+
+
+@dataclass
+class RegistryResult(ImportResult[Device]):
+    """``created``/``updated``/``unchanged`` count devices (rows); the outlets' counts below."""
+
+    outlets_created: int = 0
+    outlets_updated: int = 0
+    outlets_unchanged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outlets": {
+                "created": self.outlets_created,
+                "updated": self.outlets_updated,
+                "unchanged": self.outlets_unchanged,
+            },
+            "devices": {
+                "created": self.created,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+            },
+        }
+
+
+def can_view_registry(user: User | None) -> bool:
+    """Staff see the device registry (their scope of it); enterprises and the public do not."""
+    return bool(user is not None and user.is_authenticated and user.role != Role.ENTERPRISE)
+
+
+def can_import_registry(user: User | None) -> bool:
+    """The office imports for the whole city, county staff for enterprises of their county."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_office or (user.role == Role.COUNTY and user.region_id is not None))
+    )
+
+
+def registry_regions(user: User | None) -> set[int] | None:
+    """Regions whose enterprises' outlets ``user`` may register: None = all (the office, or a
+    system call without a user); a county its region subtree. PermissionDenied for others."""
+    if user is None or user.is_office:
+        return None
+    if not can_import_registry(user):
+        raise PermissionDenied(f"{user} may not register outlets and devices")
+    return set(user.region.subtree_ids())
+
+
+def _check_registry_scope(outlet: Outlet, by: User | None) -> None:
+    regions = registry_regions(by)
+    if regions is not None and outlet.enterprise.region_id not in regions:
+        raise PermissionDenied(f"{by} may not change outlets of {outlet.enterprise}")
+
+
+OUTLET_REGISTRY_FIELDS = ("name", "medium", "standard", "reference_o2", "lon", "lat", "rule_set")
+
+
+def update_outlet(outlet: Outlet, wanted: dict[str, Any], *, by: User | None = None) -> list[str]:
+    """Set the registry fields of ``outlet`` that differ from ``wanted``; returns the changed
+    field names (saved through the model, so the audit trail records before and after). A new
+    standard replaces the old standard's limits; a permit's limits (``set_limit``) stay."""
+    _check_registry_scope(outlet, by)
+    changes = {
+        name: value
+        for name, value in wanted.items()
+        if name in OUTLET_REGISTRY_FIELDS and getattr(outlet, name) != value
+    }
+    if not changes:
+        return []
+    known = rules.standards()
+    if changes.get("standard") and changes["standard"] not in known:
+        raise ValidationError({"standard": f"unknown standard {changes['standard']!r}"})
+    if "rule_set" in changes and changes["rule_set"] not in rules.rule_book().rule_sets:
+        raise ValidationError({"rule_set": f"unknown rule set {changes['rule_set']!r}"})
+    with transaction.atomic():
+        if "standard" in changes:
+            _replace_standard_limits(outlet, outlet.standard, changes["standard"])
+        for name, value in changes.items():
+            setattr(outlet, name, value)
+        outlet.save(update_fields=list(changes))
+    _contexts.pop(outlet.pk, None)
+    return list(changes)
+
+
+def _replace_standard_limits(outlet: Outlet, old_key: str, new_key: str) -> None:
+    """Drop the limits that came from the old standard; add the new standard's factors and
+    limits where the outlet has no limit for that factor and period (a permit's stays)."""
+    known = rules.standards()
+    old, new = known.get(old_key), known.get(new_key)
+    if old is not None:
+        # delete() sends the model signals per row, so the audit trail records each limit.
+        Limit.objects.filter(factor__outlet=outlet, source=f"{old.title} ({old.source})").delete()
+    if new is None:
+        return
+    for lim in new.limits:
+        label, unit = FACTOR_NAMES.get(lim.factor, (lim.factor, ""))
+        factor, _created = MonitoredFactor.objects.get_or_create(
+            outlet=outlet, code=lim.factor, defaults={"name": label, "unit": unit}
+        )
+        convert = bool(new.reference_o2 and factor.unit == "mg/m3")
+        if factor.convert_o2 != convert:
+            factor.convert_o2 = convert
+            factor.save(update_fields=["convert_o2"])
+        Limit.objects.get_or_create(
+            factor=factor,
+            period=lim.period,
+            defaults={
+                "value": lim.value,
+                "unit": lim.unit,
+                "source": f"{new.title} ({new.source})",
+            },
+        )
+
+
+SECRET_DEVICE_FIELDS = ("password", "sm4_key")  # kept out of the audit values and the API
+
+
+def update_device(device: Device, wanted: dict[str, Any], *, by: User | None = None) -> list[str]:
+    """Set the password, edition, tolerances or SM4 key of ``device`` where they differ; returns
+    the changed field names. A changed secret is audited as changed, never with its value."""
+    _check_registry_scope(device.outlet, by)
+    changes = {
+        name: value
+        for name, value in wanted.items()
+        if name in ("password", "edition", "tolerances", "sm4_key")
+        and getattr(device, name) != value
+    }
+    if not changes:
+        return []
+    if "tolerances" in changes:
+        try:
+            Tolerance.from_names(changes["tolerances"])
+        except ValueError as exc:
+            raise ValidationError({"tolerances": str(exc)}) from exc
+    if changes.get("sm4_key"):
+        try:
+            parse_sm4_key(changes["sm4_key"])
+        except ValueError as exc:
+            raise ValidationError({"sm4_key": str(exc)}) from exc
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(device, name, value.strip() if name == "sm4_key" else value)
+        device.save(update_fields=list(changes))
+        secrets_changed = {
+            name: ["(hidden)", "(changed)"] for name in changes if name in SECRET_DEVICE_FIELDS
+        }
+        if secrets_changed:  # the tracker excludes these fields: record that they changed
+            log_update(device, secrets_changed, actor=by)
+    return list(changes)
+
+
+def import_registry(content: bytes, filename: str, by: User | None = None) -> RegistryResult:
+    """Import the outlet and device registry sheet (.xlsx or .csv, one row per data logger),
+    all or nothing: ImportRejected lists every problem by file, row and column.
+
+    An outlet is matched by enterprise (USCC) and outlet code, a device by MN; each is created
+    or updated where the sheet differs (audited), so importing the same file again changes
+    nothing. A county imports only outlets of enterprises in its area."""
+    from . import registry
+
+    regions = registry_regions(by)
+    name = Path(filename).name or "upload"
+    parsed = registry.parse_registry(content, name, regions)
+
+    def apply(rows: list[registry.RegistryRow]) -> RegistryResult:
+        with acting_as(by) if by is not None else nullcontext():
+            return _apply_registry(rows, by)
+
+    return import_all_or_nothing(parsed, apply)  # type: ignore[return-value]
+
+
+def _apply_registry(rows: Sequence[Any], by: User | None) -> RegistryResult:
+    result = RegistryResult(items=[])
+    keys = {(r.outlet.enterprise.pk, r.outlet.code) for r in rows}
+    existing = {
+        (o.enterprise_id, o.code): o
+        for o in Outlet.objects.filter(
+            enterprise_id__in={k[0] for k in keys}, code__in={k[1] for k in keys}
+        ).select_related("enterprise")
+    }
+    devices = {
+        d.mn: d
+        for d in Device.objects.filter(mn__in=[r.mn for r in rows]).select_related(
+            "outlet__enterprise"
+        )
+    }
+    done: dict[tuple[int, str], Outlet] = {}
+    for row in rows:
+        key = (row.outlet.enterprise.pk, row.outlet.code)
+        if key not in done:
+            done[key] = _registry_outlet(row.outlet, existing.get(key), result, by)
+        outlet = done[key]
+        device = devices.get(row.mn)
+        if device is None:
+            device = register_device(
+                outlet,
+                row.mn,
+                row.password,
+                tolerances=row.device.get("tolerances", ""),
+                edition=row.device.get("edition", ""),
+                sm4_key=row.device.get("sm4_key", ""),
+            )
+            result.created += 1
+        elif update_device(device, {"password": row.password, **row.device}, by=by):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        result.items.append(device)  # type: ignore[union-attr]
+    return result
+
+
+def _registry_outlet(
+    data: Any, outlet: Outlet | None, result: RegistryResult, by: User | None
+) -> Outlet:
+    wanted = data.wanted()
+    if outlet is not None:
+        changed = update_outlet(outlet, wanted, by=by)
+        if changed:
+            result.outlets_updated += 1
+        else:
+            result.outlets_unchanged += 1
+        return outlet
+    _check_registry_scope(Outlet(enterprise=data.enterprise), by)
+    # The importer's scope was checked above (a county may register in its area, which
+    # register_outlet's office/department rule does not know), so it registers as the system.
+    outlet = register_outlet(
+        data.enterprise,
+        code=data.code,
+        name=data.name,
+        medium=data.medium,
+        standard=data.standard,
+        lon=wanted.get("lon"),
+        lat=wanted.get("lat"),
+        rule_set=wanted.get("rule_set") or "default",
+    )
+    if data.reference_o2 != outlet.reference_o2:
+        update_outlet(outlet, {"reference_o2": data.reference_o2}, by=by)
+    result.outlets_created += 1
+    return outlet
 
 
 # --- alarms after a batch ------------------------------------------------------------------------

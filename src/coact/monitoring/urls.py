@@ -8,4 +8,6 @@ urlpatterns = [
     path("outlets/<int:pk>/", views.outlet_detail, name="outlet"),
     path("alarms/", views.alarm_list, name="alarms"),
     path("quarantine/", views.quarantine_list, name="quarantine"),
+    path("registry/", views.registry_page, name="registry"),
+    path("registry/template.xlsx", views.registry_template, name="registry_template"),
 ]

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from coact.core import charts
 from coact.core.audit import history_for
+from coact.core.importing import ImportRejected
 from coact.core.models import Region, RegionKind
 
-from . import queries, services
+from . import queries, registry, services
+from .forms import RegistryImportForm
 from .models import Alarm, Outlet, QuarantineEntry, RawPacket
 
 
@@ -120,6 +122,51 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     entries = QuarantineEntry.objects.visible_to(request.user).select_related("device__outlet")
     return render(request, "monitoring/quarantine.html", {"entries": entries[:500]})
+
+
+@login_required
+def registry_page(request: HttpRequest) -> HttpResponse:
+    """Registered outlets' data loggers, and the import of the bureau's registry sheet."""
+    if not services.can_view_registry(request.user):
+        raise PermissionDenied
+    can_import = services.can_import_registry(request.user)
+    if request.method == "POST" and not can_import:
+        raise PermissionDenied
+    form = RegistryImportForm(request.POST or None, request.FILES or None)
+    result, errors, file_name = None, [], ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        file_name = upload.name
+        try:
+            result = services.import_registry(upload.read(), upload.name, request.user)
+        except ImportRejected as exc:
+            errors = exc.errors
+    q = request.GET.get("q", "").strip()
+    context = {
+        "form": RegistryImportForm() if result else form,
+        "can_import": can_import,
+        "result": result,
+        "errors": errors,
+        "file_name": file_name,
+        "devices": queries.device_rows(request.user, q),
+        "q": q,
+    }
+    if request.htmx:
+        partial = "_registry_panel" if request.method == "POST" else "_device_rows"
+        return render(request, f"monitoring/{partial}.html", context)
+    return render(request, "monitoring/registry.html", context)
+
+
+@login_required
+def registry_template(request: HttpRequest) -> HttpResponse:
+    if not services.can_view_registry(request.user):
+        raise PermissionDenied
+    response = HttpResponse(registry.template(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="monitoring-registry-template.xlsx"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _worded(alarms: Iterable[Alarm]) -> list[Alarm]:
