@@ -48,10 +48,10 @@ def test_build_run_charts_and_optimise(loaded: None, live_server: Any, new_page:
         assert page.locator(f"#{section} [data-echart] canvas").count() == 1, section
     stacked = _option(page, "chart-stacked")
     assert {s["stack"] for s in stacked["series"]} == {"total"}
-    assert "power" in [s["name"] for s in stacked["series"]]
+    assert "电力" in [s["name"] for s in stacked["series"]]  # sector "power", by its name
     waterfall = _option(page, "chart-waterfall")
     categories = waterfall["xAxis"]["data"]
-    assert "coal_power_deep_denox" in categories
+    assert "煤电机组深度脱硝改造" in categories  # measure coal_power_deep_denox, by its name
     scatter = _option(page, "chart-scatter")
     assert len(scatter["series"][0]["data"]) == 19  # every applied measure is a point
     assert len(scatter["series"][0]["markArea"]["data"]) == 4  # the four quadrants

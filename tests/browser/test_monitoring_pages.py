@@ -31,7 +31,7 @@ def test_outlets_chart_alarm_and_quarantine(demo: None, live_server: Any, new_pa
     page.wait_for_selector("[data-factor='a21026'] canvas")
     assert "GB 13223-2011" in page.content()
     page.goto(f"{live_server.url}/monitoring/alarms/")
-    row = page.locator("#alarm-rows tr", has_text="exceedance_hour")
+    row = page.locator("#alarm-rows tr", has_text="小时均值超标")  # rule exceedance_hour
     assert row.count() == 1 and "BJ-" in row.inner_text()
     page.goto(f"{live_server.url}/monitoring/quarantine/")
     assert page.locator("#quarantine-rows").count() == 1
