@@ -420,6 +420,9 @@ GLOSSARY = {
     "both reduced": "协同减排", "trade-off": "此消彼长", "pollutants only": "仅减污",
     "CO2 only": "仅降碳", "neither": "均无变化",
     "all applied measures together": "全部措施合计", "on an axis": "坐标轴上",
+    "unknown tolerance %(value)s; use %(allowed)s": "未知容错项 %(value)s；可选：%(allowed)s",
+    "an SM4 key is 32 hex digits or 16 ASCII characters; this one has %(n)s":
+        "SM4 密钥应为 32 位十六进制数字或 16 个 ASCII 字符；此处为 %(n)s 个字符",
     "same enterprise": "同一企业", "same address": "同一地址", "similar text": "内容相似",
     "E-mail": "电子邮箱",
     "Complaint number": "投诉编号",

@@ -479,17 +479,27 @@ def _device_options(row: _Row) -> dict[str, Any]:
         device["edition"] = edition
     if row.has("tolerances"):
         names = [n.strip() for n in re.split(r"[,，;；、\s]+", row.text("tolerances")) if n.strip()]
+        known = (*TOLERANCE_NAMES, "all", "none")
+        unknown = [n for n in names if n.removeprefix("no-") not in known]
         try:
             Tolerance.from_names(names)
         except ValueError as exc:
-            row.error("tolerances", str(exc))
+            row.error(
+                "tolerances",
+                _("unknown tolerance %(value)s; use %(allowed)s")
+                % {"value": ", ".join(unknown) or str(exc), "allowed": ", ".join(TOLERANCE_NAMES)},
+            )
         device["tolerances"] = ",".join(names)
     key = row.text("sm4_key")
     if key:  # blank keeps the key already set: a registry export never carries keys
         try:
             parse_sm4_key(key)
-        except ValueError as exc:
-            row.error("sm4_key", str(exc))
+        except ValueError:
+            row.error(
+                "sm4_key",
+                _("an SM4 key is 32 hex digits or 16 ASCII characters; this one has %(n)s")
+                % {"n": len(key.strip())},
+            )
         device["sm4_key"] = key
     return device
 
