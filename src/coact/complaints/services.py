@@ -7,13 +7,11 @@ module keeps only what is particular to complaints.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coact.cases import services as cases
-from coact.core.importing import ImportResult, RowError, import_all_or_nothing
+from coact.core.importing import (
+    ImportResult,
+    RowError,
+    Table,
+    UnreadableFile,
+    import_all_or_nothing,
+    read_table,
+)
 from coact.core.models import Department, Enterprise, Notification, Region, Role, User
 from coact.engines import sla as sla_engine
 from coact.engines import textsim, workdays
@@ -471,48 +476,6 @@ class HotlineRow:
     data: ComplaintInput
 
 
-@dataclass
-class _Sheet:
-    name: str
-    header: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
-def _read_table(content: bytes, filename: str) -> _Sheet:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise _FileError(f"not a readable .xlsx workbook ({exc.__class__.__name__})") from exc
-        sheet = book.worksheets[0]
-        values = list(sheet.iter_rows(values_only=True))
-        name = sheet.title
-    elif filename.lower().endswith((".csv", ".txt")):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030")  # Excel in China saves CSV as GBK/GB18030
-        values = list(csv.reader(io.StringIO(text)))
-        name = ""
-    else:
-        raise _FileError("use an .xlsx or .csv file")
-    if not values:
-        raise _FileError("the file is empty")
-    header = [str(v or "").strip() for v in values[0]]
-    rows = [
-        (n, list(v))
-        for n, v in enumerate(values[1:], start=2)
-        if any(str(x or "").strip() for x in v)
-    ]
-    return _Sheet(name, header, rows)
-
-
-class _FileError(Exception):
-    pass
-
-
 def _column_index(header: list[str]) -> tuple[dict[str, int], list[str]]:
     index, missing = {}, []
     for key, names in HOTLINE_COLUMNS.items():
@@ -552,7 +515,7 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return moment.replace(tzinfo=workdays.LOCAL_TZ) if moment.tzinfo is None else moment
 
 
-def _parse_hotline_rows(sheet: _Sheet, filename: str) -> Iterator[HotlineRow | RowError]:
+def _parse_hotline_rows(sheet: Table, filename: str) -> Iterator[HotlineRow | RowError]:
     index, missing = _column_index(sheet.header)
     sheet_name = sheet.name or None
     if missing:
@@ -680,8 +643,8 @@ def import_hotline_file(
         raise PermissionDenied(f"{by} may not import 12345 work orders")
     name = Path(filename).name
     try:
-        sheet = _read_table(content, name)
-    except _FileError as exc:
+        sheet = read_table(content, name)
+    except UnreadableFile as exc:
         return import_all_or_nothing([RowError(name, None, None, str(exc))], _apply_rows)
     parsed = list(_parse_hotline_rows(sheet, name))
 

@@ -7,11 +7,14 @@ an error applies the whole file in one transaction.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 T = TypeVar("T")
 
@@ -74,3 +77,53 @@ def import_all_or_nothing(
         raise ImportRejected(errors)
     with transaction.atomic():
         return apply(rows)
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read as a table (not a row's problem)."""
+
+
+@dataclass
+class Table:
+    """The first sheet of a workbook or a CSV file: its header and its non-blank rows, each
+    with its 1-based row number as the user sees it (the header is row 1)."""
+
+    name: str | None  # the sheet's title; None for a CSV file
+    header: list[str]
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def read_table(content: bytes, filename: str) -> Table:
+    """The first sheet of an .xlsx, or a .csv (UTF-8, or GB18030 as Excel in China saves it).
+    Raises :class:`UnreadableFile` naming what is wrong with the file."""
+    lower = filename.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise UnreadableFile(
+                _("not a readable .xlsx workbook (%(error)s)") % {"error": type(exc).__name__}
+            ) from exc
+        sheet = book.worksheets[0]
+        values = [list(v) for v in sheet.iter_rows(values_only=True)]
+        name: str | None = sheet.title
+    elif lower.endswith((".csv", ".txt")):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("gb18030", errors="replace")
+        values = [list(v) for v in csv.reader(io.StringIO(text))]
+        name = None
+    else:
+        raise UnreadableFile(_("use an .xlsx or .csv file"))
+    if not values:
+        raise UnreadableFile(_("the file is empty"))
+    header = [str(v if v is not None else "").strip() for v in values[0]]
+    rows = [
+        (number, row)
+        for number, row in enumerate(values[1:], start=2)
+        if any(str(v if v is not None else "").strip() for v in row)
+    ]
+    return Table(name, header, rows)

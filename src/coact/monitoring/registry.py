@@ -10,18 +10,17 @@ applies the rows, all or nothing (``coact.core.importing``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import yaml
 from django.utils.translation import gettext as _
 
-from coact.core.importing import RowError
+from coact.core.importing import RowError, Table, UnreadableFile, read_table
 from coact.core.models import Enterprise
 from coact.engines.hj212 import Tolerance
 from coact.engines.hj212.sm4 import parse_sm4_key
@@ -90,52 +89,6 @@ def _norm(text: str) -> str:
 
 
 # --- reading the file --------------------------------------------------------------------------
-
-
-class RegistryFileError(Exception):
-    """The file as a whole is unreadable (not a row's problem)."""
-
-
-@dataclass
-class Sheet:
-    name: str | None
-    header: list[str]
-    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
-
-
-def read_sheet(content: bytes, filename: str) -> Sheet:
-    """The first sheet of an .xlsx, or a .csv (UTF-8, or GB18030 as saved by Excel in China)."""
-    lower = filename.lower()
-    if lower.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise RegistryFileError(
-                _("not a readable .xlsx workbook (%(error)s)") % {"error": type(exc).__name__}
-            ) from exc
-        sheet = book.worksheets[0]
-        values = [list(v) for v in sheet.iter_rows(values_only=True)]
-        name: str | None = sheet.title
-    elif lower.endswith((".csv", ".txt")):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("gb18030", errors="replace")
-        values = [list(v) for v in csv.reader(io.StringIO(text))]
-        name = None
-    else:
-        raise RegistryFileError(_("use an .xlsx or .csv file"))
-    if not values:
-        raise RegistryFileError(_("the file is empty"))
-    header = [str(v if v is not None else "").strip() for v in values[0]]
-    rows = [
-        (number, row)
-        for number, row in enumerate(values[1:], start=2)
-        if any(str(v if v is not None else "").strip() for v in row)
-    ]
-    return Sheet(name, header, rows)
 
 
 def header_index(header: list[str]) -> tuple[dict[str, tuple[int, str]], list[str], list[str]]:
@@ -283,7 +236,7 @@ class Context:
     devices: dict[str, tuple[int, str, str, int]]  # MN -> enterprise pk, uscc, outlet code, region
 
 
-def load_context(sheet: Sheet, index: dict, regions: set[int] | None) -> Context:
+def load_context(sheet: Table, index: dict, regions: set[int] | None) -> Context:
     def column(key: str) -> list[str]:
         position = index[key][0]
         return [_cell_text(values[position]) for _, values in sheet.rows if position < len(values)]
@@ -321,8 +274,8 @@ def parse_registry(
     ``regions``: the regions whose enterprises the importer may register outlets for (a
     county's subtree), None for the whole city."""
     try:
-        sheet = read_sheet(content, filename)
-    except RegistryFileError as exc:
+        sheet = read_table(content, filename)
+    except UnreadableFile as exc:
         return [RowError(filename, None, None, str(exc))]
     index, missing, duplicated = header_index(sheet.header)
     errors = [
