@@ -12,6 +12,7 @@ update stream and the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections import defaultdict
@@ -1057,7 +1058,7 @@ def _send_reminders(
         )
     )
     template = _("Reminder: case %(number)s “%(title)s” is due %(due)s")
-    local_text = _Memo(_local_text)
+    local_text = functools.cache(_local_text)  # due moments repeat: ends of days
     sent = 0
     for row in rows:
         # Already overdue: escalation speaks now, not a "due soon" reminder.
@@ -1117,7 +1118,8 @@ def _escalate(
     )
     counts: dict[int, int] = defaultdict(int)
     template = _("Escalation %(level)s (%(action)s): case %(number)s “%(title)s” was due %(due)s")
-    parse, local_text = _Memo(_parse), _Memo(_local_text)
+    # Due moments and plans repeat across many cases (ends of days, fixed times of day).
+    parse, local_text = functools.cache(_parse), functools.cache(_local_text)
     payloads: dict[tuple[int, str], dict[str, Any]] = {}
     diffs: dict[tuple[int, int], dict[str, list[str]]] = {}
     sent = 0
@@ -1147,20 +1149,6 @@ def _escalate(
         diff = diffs.setdefault((before, level), {"escalation_level": [str(before), str(level)]})
         writes.logs.append((row["id"], row["number"], diff))
     return dict(counts), sent
-
-
-class _Memo:
-    """``function`` remembered by argument for one scan: due moments and escalation plans
-    repeat across many cases (ends of days, fixed times of day)."""
-
-    def __init__(self, function: Any) -> None:
-        self.function = function
-        self.known: dict[Any, Any] = {}
-
-    def __call__(self, argument: Any) -> Any:
-        if argument not in self.known:
-            self.known[argument] = self.function(argument)
-        return self.known[argument]
 
 
 def _local_text(moment: dt.datetime | None) -> str:

@@ -197,9 +197,8 @@ def _value(field: Any, name: str, value: Any, obj: Any) -> str:
     if field is None:
         return _short(value)
     if field.choices:
-        return str(
-            dict(field.flatchoices).get(value, dict(field.flatchoices).get(str(value), value))
-        )
+        labels = dict(field.flatchoices)
+        return str(labels.get(value, labels.get(str(value), value)))
     if isinstance(field, models.BooleanField):
         return gettext("yes") if str(value) == "True" else gettext("no")
     if field.many_to_one or field.one_to_one:

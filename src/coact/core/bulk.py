@@ -24,7 +24,8 @@ def insert_rows(
     ignore_conflicts: bool = False,
 ) -> None:
     """Insert many new rows of ``model`` without building model instances (bulk jobs: the
-    audit entries above, the overdue scan's update stream and notifications).
+    audit entries of ``core.audit.log_bulk_changes``, the overdue scan's update stream and
+    notifications).
 
     Each row holds the values of ``field_names`` in order: plain values as the database
     stores them (str, int, bool, None; a foreign key's id), Python objects for JSON fields,

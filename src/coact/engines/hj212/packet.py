@@ -435,22 +435,32 @@ def _decode_or_none(data: bytes) -> str | None:
         return None
 
 
-def _decrypt_segment(segment: bytes, decrypt_cp: CpDecryptor) -> bytes | None:
-    """Plaintext segment: whole 16-byte blocks between ``CP=&&`` and the final ``&&`` decrypted,
-    the shorter tail left as is (HJ 212-2025 Appendix A.2 [3P])."""
+def split_encrypted_region(segment: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(up to and with ``CP=&&``, the whole 16-byte blocks that HJ 212-2025 encrypts, the
+    shorter tail with the final ``&&``) of a data segment (Appendix A.2 [3P]); None when the
+    segment has no CP region. Used both to decrypt and, for simulated devices, to encrypt."""
     start = segment.find(_CP_MARK_BYTES)
     if start < 0 or not segment.endswith(b"&&"):
         return None
     start += len(_CP_MARK_BYTES)
     region = segment[start:-2]
     whole = len(region) - len(region) % codes.protocol()["encryption_2025"]["block_bytes"]
+    return segment[:start], region[:whole], region[whole:] + b"&&"
+
+
+def _decrypt_segment(segment: bytes, decrypt_cp: CpDecryptor) -> bytes | None:
+    """Plaintext segment: the encrypted blocks of the CP region decrypted, the rest as is."""
+    parts = split_encrypted_region(segment)
+    if parts is None:
+        return None
+    head, blocks, tail = parts
     try:
-        plain = decrypt_cp(region[:whole])
+        plain = decrypt_cp(blocks)
     except Exception:  # a wrong key or a broken cipher must not escape the codec
         return None
-    if len(plain) != whole:
+    if len(plain) != len(blocks):
         return None
-    return segment[:start] + plain + region[whole:] + b"&&"
+    return head + plain + tail
 
 
 def _build(

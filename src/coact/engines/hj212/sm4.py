@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from coact.engines.hj212.packet import split_encrypted_region
+
 BLOCK_BYTES = 16
 
 Sm4Transform = Callable[[bytes], bytes]
@@ -66,8 +68,8 @@ def _transform(key: bytes, *, decrypt: bool) -> Sm4Transform:
 def encrypt_data_area(segment: bytes, key: bytes) -> bytes:
     """A plaintext data segment with its CP region encrypted as an HJ 212-2025 device sends it:
     the whole 16-byte blocks after ``CP=&&`` encrypted, the shorter tail and ``&&`` plain."""
-    start = segment.index(b"CP=&&") + len(b"CP=&&")
-    region = segment[start:-2]
-    whole = len(region) - len(region) % BLOCK_BYTES
-    encrypted = sm4_ecb_encryptor(key)(region[:whole]) if whole else b""
-    return segment[:start] + encrypted + region[whole:] + segment[-2:]
+    parts = split_encrypted_region(segment)
+    if parts is None:
+        raise ValueError("the data segment has no CP=&&...&& region to encrypt")
+    head, blocks, tail = parts
+    return head + (sm4_ecb_encryptor(key)(blocks) if blocks else b"") + tail

@@ -70,7 +70,7 @@ class BatchResult:
 ROWS_PER_STATEMENT = 500  # x 11 columns = 5,500 parameters, far below SQLite's limit
 
 
-def insert_rows(
+def insert_batch(
     cursor: Any, head: str, row: str, tail: str, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """SQLite: ``INSERT ... VALUES (...), (...), ...`` with up to ROWS_PER_STATEMENT rows a
@@ -209,7 +209,7 @@ class BatchStore:
             transaction.atomic(using=self.using),
             self.connection.cursor() as cursor,
         ):
-            insert_rows(
+            insert_batch(
                 cursor,
                 "INSERT INTO monitoring_rawpacket (received_at, peer, mn, cn, qn, device_id,"
                 " outlet_id, status, error, message, data) VALUES ",
@@ -218,7 +218,7 @@ class BatchStore:
                 raw_rows,
             )
             if reading_rows:
-                insert_rows(
+                insert_batch(
                     cursor,
                     "INSERT INTO monitoring_reading (outlet_id, device_id, kind, data_time,"
                     ' received_at, qn, "values") VALUES ',
